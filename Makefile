@@ -1,0 +1,29 @@
+# `make test` and `make demo` build .venv themselves (torch's CPU wheel first, then the package)
+# and rebuild it whenever pyproject.toml changes.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: test lint demo benchmark clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+test: lint
+	$(PY) -m pytest -q
+
+demo: $(STAMP)
+	$(PY) examples/record_video.py --env CausalWorld-Ramp-v0 --policy scripted --out videos
+
+benchmark: $(STAMP)
+	$(PY) benchmarks/env_throughput.py
+
+clean:
+	rm -rf $(VENV) videos .pytest_cache .ruff_cache

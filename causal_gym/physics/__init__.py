@@ -1,0 +1,24 @@
+"""Shared physics: pymunk world helpers and the numpy rasterizer."""
+
+from causal_gym.physics.render import RGB, Canvas
+from causal_gym.physics.space import (
+    BODY_FIELDS,
+    BodyReader,
+    add_box_walls,
+    set_angle,
+    set_angular_velocity,
+    set_velocity,
+    stepper,
+)
+
+__all__ = [
+    "BODY_FIELDS",
+    "RGB",
+    "BodyReader",
+    "Canvas",
+    "add_box_walls",
+    "set_angle",
+    "set_angular_velocity",
+    "set_velocity",
+    "stepper",
+]

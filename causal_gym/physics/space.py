@@ -1,0 +1,117 @@
+"""pymunk world building, fast batched reads of body states, and fast velocity writes.
+
+``env.step`` reads and writes a few bodies every control step, and pymunk's Python properties
+cost about 2 us per access (an attribute guard, a property, a Vec2d): as much as a physics
+substep. Here the same chipmunk functions that pymunk's properties and ``pymunk.batch`` call
+are called directly through pymunk's own cffi bindings (pymunk is pinned to 7.x).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pymunk
+import pymunk.batch
+from pymunk._chipmunk import ffi, lib
+
+# Per body, the batch read writes x, y, angle, vx, vy, angular velocity: first the dynamic and
+# kinematic bodies in the order they were added, then the space's own static body.
+BODY_FIELDS = 6
+_FIELDS = (
+    pymunk.batch.BodyFields.POSITION
+    | pymunk.batch.BodyFields.ANGLE
+    | pymunk.batch.BodyFields.VELOCITY
+    | pymunk.batch.BodyFields.ANGULAR_VELOCITY
+)
+
+
+class BodyReader:
+    """Reads every body's pose and velocity with one C call.
+
+    ``read()`` returns ``BODY_FIELDS`` floats per body: the dynamic and kinematic bodies in the
+    order they were added, then the space's static body (present once a shape uses it). The
+    bodies must not change after the reader is made.
+    """
+
+    def __init__(self, space: pymunk.Space) -> None:
+        probe = pymunk.batch.Buffer()
+        pymunk.batch.get_space_bodies(space, _FIELDS, probe)
+        self._n = probe._float_arr.num
+        # The C array reallocates when it is filled exactly, which must never happen to memory
+        # numpy owns: keep a body's worth of spare room.
+        self.values = np.zeros(self._n + BODY_FIELDS)
+        self._buffer = pymunk.batch.Buffer()
+        self._buffer.set_float_buf(self.values)
+        self._floats = self._buffer._float_arr
+        self._query = ffi.new("pmBatchedData *")
+        self._query.fields = _FIELDS.value
+        self._query.floatArray = self._floats
+        self._query.intArray = self._buffer._int_arr
+        self._visit = ffi.addressof(lib, "pmSpaceBodyGetIteratorFuncBatched")
+        self._space = space  # keeps the C space alive as long as this reader
+        self._handle = space._space
+
+    def read(self) -> list[float]:
+        self._floats.num = 0
+        lib.cpSpaceEachBody(self._handle, self._visit, self._query)
+        if self._floats.num != self._n:
+            raise RuntimeError(
+                f"the space had {self._n // BODY_FIELDS} bodies when its reader was made and "
+                f"has {self._floats.num // BODY_FIELDS} now; make a new BodyReader"
+            )
+        return self.values[: self._n].tolist()
+
+
+def stepper(space: pymunk.Space, dt: float, substeps: int) -> Callable[[], None]:
+    """A function advancing ``space`` by ``substeps`` steps of ``dt`` seconds.
+
+    It calls chipmunk's step directly. pymunk's ``Space.step`` wraps the same call with
+    bookkeeping for bodies and shapes added or removed inside collision callbacks and for
+    post-step callbacks; scenes use neither, and the wrapper costs as much as the step itself.
+    The throughput benchmark's bare loop uses this same function.
+    """
+    handle = space._space
+    step = lib.cpSpaceStep
+
+    def advance() -> None:
+        for _ in range(substeps):
+            step(handle, dt)
+
+    advance.space = space  # keeps the C space and its bodies alive as long as this function
+
+    return advance
+
+
+def set_velocity(body: pymunk.Body, vx: float, vy: float) -> None:
+    lib.cpBodySetVelocity(body._body, (vx, vy))
+
+
+def set_angular_velocity(body: pymunk.Body, angular_velocity: float) -> None:
+    lib.cpBodySetAngularVelocity(body._body, angular_velocity)
+
+
+def set_angle(body: pymunk.Body, angle: float) -> None:
+    lib.cpBodySetAngle(body._body, angle)
+
+
+def add_box_walls(
+    space: pymunk.Space,
+    width: float,
+    height: float,
+    thickness: float,
+    friction: float,
+    elasticity: float,
+) -> list[pymunk.Segment]:
+    """Static floor, right wall, ceiling and left wall (in that order) whose inner faces are
+    the box [0, width] x [0, height]."""
+    r = thickness
+    corners = [(-r, -r), (width + r, -r), (width + r, height + r), (-r, height + r)]
+    walls = []
+    for start, end in zip(corners, corners[1:] + corners[:1], strict=True):
+        wall = pymunk.Segment(space.static_body, start, end, r)
+        wall.friction = friction
+        wall.elasticity = elasticity
+        walls.append(wall)
+    space.add(*walls)
+    return walls
