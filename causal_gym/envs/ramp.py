@@ -3,37 +3,40 @@
 The scene, in metres: a 4 x 1.2 box. A 1.1 m ramp is hinged on the floor at x = 1.25 and rises
 to the left; a ball (radius 0.08) starts on it near the top. A 0.2 m square block rests on the
 floor to the right; the goal is to make the block come to rest with its centre inside the
-target zone ``target_x +- 0.15``.
+target zone ``target_x +- 0.1``.
 
 Each control step (1/30 s, 4 physics substeps) the agent intervenes on:
 
-==================== ============ ========================================================
-action               range        meaning
-==================== ============ ========================================================
-ramp_angle_target    [10, 50] deg angle the ramp turns toward, at most 3 deg per step (90 deg/s)
-ball_push            [-0.1, 0.1]  impulse along the ramp, downhill positive, applied to the ball
-                     N s          only while it touches the ramp; the actuator's gain has
-                                  exogenous noise (x (1 + 0.1 eps), eps ~ N(0, 1) cut at +-2)
-==================== ============ ========================================================
+================== ============= =======================================================
+action             range         meaning
+================== ============= =======================================================
+ramp_angle_target  [10, 50] deg  angle the ramp turns toward, at most 3 deg per step
+ball_push          [-0.25, 0.25] impulse along the ramp (downhill positive) given to the
+                   N s           ball only while it touches the ramp; the actuator's gain
+                                 is noisy: x (1 + 0.1 eps), eps ~ N(0, 1) cut at +-2
+================== ============= =======================================================
 
 Observation (``obs_mode="state"``, float32, order ``state_variables``): ramp_angle [10, 50] deg,
 ball_x [0, 4] m, ball_y [0, 1.2] m, ball_vx, ball_vy [-15, 15] m/s, ball_angular_velocity
 [-250, 250] rad/s (counter-clockwise positive), block_x [1.6, 3.9] m, block_vx [-15, 15] m/s,
-target_x [2.0, 3.6] m. ``pixels``: uint8 RGB image of the scene, 84x84 by default.
+target_x [2.0, 3.6] m (drawn in [2.25, 3.25], 0.25-1.45 m beyond the block).
+``pixels``: uint8 RGB image of the scene, 84x84 by default.
 
 Hidden properties, drawn per episode (``train``/``test`` range; ``ood`` range; valid range):
-ball_mass [0.5, 1.5] / [1.5, 3] / [0.1, 5] kg; block_mass [0.5, 1.5] / [1.5, 3] / [0.1, 5] kg;
-ball_friction [0.4, 0.8] / [0.2, 0.4] / [0, 2]; block_friction (block on floor) [0.1, 0.3] /
-[0.3, 0.5] / [0, 2]; ball_restitution [0.2, 0.6] / [0.6, 0.9] / [0, 1];
+ball_mass [0.8, 1.6] / [1.6, 2.5] / [0.1, 5] kg; block_mass [0.4, 1.0] / [1.0, 1.6] /
+[0.1, 5] kg;
+ball_friction [0.4, 0.8] / [0.2, 0.4] / [0, 2]; block_friction (block on floor) [0.1, 0.25] /
+[0.25, 0.4] / [0, 2]; ball_restitution [0.2, 0.6] / [0.6, 0.9] / [0, 1];
 gravity [9.0, 10.6] / [6, 9] / [0, 30] m/s^2. Pymunk multiplies the two shapes' frictions and
 elasticities at a contact; floor, walls and ramp have friction 1 and elasticity 0, the block
 elasticity 1, so ``ball_restitution`` acts on ball-block impacts only.
 
 Causal structure (checked against the simulator by ``tests/test_env_contract.py``):
 the ramp is kinematic, so nothing but ``ramp_angle_target`` drives ``ramp_angle``; the ramp and
-the push move the ball; the ball moves the block only by hitting it (the block can never touch
-the ramp: its valid positions keep it 0.15 m clear), so actions reach the block through the
-ball. Ball and block push each other, which makes the summary graph cyclic between them.
+the push move the ball; the ball moves the block only by hitting it (the block's valid
+positions keep it 0.23 m clear of the ramp, and 0.07 m clear of a ball touching the ramp), so
+actions reach the block through the ball. Ball and block push each other, which makes the
+summary graph cyclic between them.
 Ball mass matters: rolling under gravity alone is mass-independent, but a push changes the
 ball's speed by impulse / mass and every impact depends on both masses.
 
@@ -76,7 +79,7 @@ RAMP_RADIUS = 0.02  # m, half the ramp's thickness
 RAMP_MAX_TURN = 3.0  # deg per control step
 BALL_RADIUS = 0.08  # m
 BLOCK_SIZE = 0.2  # m
-TARGET_HALF_WIDTH = 0.15  # m
+TARGET_HALF_WIDTH = 0.1  # m
 REST_SPEED = 0.01  # m/s
 PUSH_NOISE = 0.1  # relative standard deviation of the push actuator's gain
 SUCCESS_BONUS = 1.0
@@ -162,8 +165,8 @@ class RampEnv(CausalSceneEnv):
         Variable(
             "ball_push",
             "action",
-            -0.1,
-            0.1,
+            -0.25,
+            0.25,
             "N s",
             "impulse along the ramp, downhill positive, while the ball touches it",
         ),
@@ -210,18 +213,18 @@ class RampEnv(CausalSceneEnv):
     }
     property_ranges = {
         "train": {
-            "ball_mass": (0.5, 1.5),
-            "block_mass": (0.5, 1.5),
+            "ball_mass": (0.8, 1.6),
+            "block_mass": (0.4, 1.0),
             "ball_friction": (0.4, 0.8),
-            "block_friction": (0.1, 0.3),
+            "block_friction": (0.1, 0.25),
             "ball_restitution": (0.2, 0.6),
             "gravity": (9.0, 10.6),
         },
         "ood": {
-            "ball_mass": (1.5, 3.0),
-            "block_mass": (1.5, 3.0),
+            "ball_mass": (1.6, 2.5),
+            "block_mass": (1.0, 1.6),
             "ball_friction": (0.2, 0.4),
-            "block_friction": (0.3, 0.5),
+            "block_friction": (0.25, 0.4),
             "ball_restitution": (0.6, 0.9),
             "gravity": (6.0, 9.0),
         },
@@ -250,7 +253,7 @@ class RampEnv(CausalSceneEnv):
             "ball_angular_velocity": 0.0,
             "block_x": 1.8 + 0.2 * block_u,
             "block_vx": 0.0,
-            "target_x": 2.35 + 0.65 * target_u,
+            "target_x": 2.25 + 1.0 * target_u,
         }
         state.update(do)
         return state

@@ -1,0 +1,422 @@
+"""The environment contract (DESIGN.md), checked on every registered scene."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import gymnasium as gym
+import imageio_ffmpeg
+import networkx as nx
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env as gymnasium_check_env
+from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+import causal_gym
+from causal_gym import verify
+from causal_gym.envs.base import OBS_MODES
+
+SCENES = sorted(causal_gym.SCENES)
+
+
+def make(scene: str, **kwargs) -> gym.Env:
+    return gym.make(scene, **kwargs)
+
+
+def identical(a: dict, b: dict) -> bool:
+    """Same keys and bit-identical values (NaN equal to NaN)."""
+    return list(a) == list(b) and np.array_equal(
+        np.array(list(a.values()), dtype=float),
+        np.array(list(b.values()), dtype=float),
+        equal_nan=True,
+    )
+
+
+def random_episode(env: gym.Env, seed: int, steps: int) -> tuple[list[np.ndarray], list[dict]]:
+    """Play random actions from reset(seed); return the actions and every step's variables."""
+    rng = np.random.default_rng(seed)
+    _, info = env.reset(seed=seed)
+    actions, rows = [], [dict(info["variables"])]
+    for _ in range(steps):
+        actions.append(rng.uniform(-1, 1, env.action_space.shape).astype(np.float32))
+        _, _, terminated, truncated, info = env.step(actions[-1])
+        rows.append(dict(info["variables"]))
+        if terminated or truncated:
+            break
+    return actions, rows
+
+
+# ----- Gymnasium / SB3 compatibility -------------------------------------------------------
+
+
+@pytest.mark.parametrize("scene", SCENES)
+@pytest.mark.parametrize("obs_mode", OBS_MODES)
+def test_env_checkers_pass_without_warnings(scene: str, obs_mode: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gymnasium_check_env(make(scene, obs_mode=obs_mode, render_mode="rgb_array").unwrapped)
+        sb3_check_env(make(scene, obs_mode=obs_mode), warn=True)
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_observation_modes_match_their_spaces(scene: str) -> None:
+    for obs_mode in OBS_MODES:
+        env = make(scene, obs_mode=obs_mode)
+        obs, _ = env.reset(seed=3)
+        assert env.observation_space.contains(obs)
+        for _ in range(5):
+            obs, *_ = env.step(env.action_space.sample())
+            assert env.observation_space.contains(obs)
+    env = make(scene, obs_mode="dict")
+    obs, _ = env.reset(seed=3)
+    assert obs["pixels"].shape == (84, 84, 3) and obs["pixels"].dtype == np.uint8
+    assert obs["state"].shape == (len(env.unwrapped.state_variables),)
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_make_by_module_path_in_a_fresh_interpreter(scene: str) -> None:
+    code = (
+        "import sys, gymnasium as gym\n"
+        f"env = gym.make('causal_gym:{scene}')\n"
+        "obs, _ = env.reset(seed=0)\n"
+        "env.step(env.action_space.sample())\n"
+        "assert 'torch' not in sys.modules, 'causal_gym imported torch'\n"
+        "print(obs.shape)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"({len(make(scene).unwrapped.state_variables)},)"
+
+
+# ----- Graphs ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_graphs_have_every_variable_with_its_role(scene: str) -> None:
+    env = make(scene).unwrapped
+    roles = nx.get_node_attributes(env.causal_graph, "role")
+    assert set(roles) == set(env.variable_names)
+    assert {roles[a] for a in env.action_variables} == {"action"}
+    assert set(env.dynamics_graph) == set(env.variable_names) - set(env.outcome_variables)
+    for x, y in env.dynamics_graph.edges:
+        assert roles[y] == "state"
+        if x != y:
+            assert env.causal_graph.has_edge(x, y)
+    with pytest.raises(nx.NetworkXError):
+        env.causal_graph.add_edge("a", "b")  # frozen: users cannot corrupt the truth
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_dynamics_graph_is_what_the_simulator_does(scene: str) -> None:
+    env = make(scene).unwrapped
+    starts = verify.episode_snapshots(env, seeds=range(3), steps=60, every=5)
+    check = verify.check_dynamics_graph(env, starts, grid=3)
+    assert check.faithful, check.report()
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_outcome_edges_are_what_the_simulator_does(scene: str) -> None:
+    env = make(scene).unwrapped
+    check = verify.check_outcome_edges(env, seeds=(0, 1), base_points=12)
+    assert check.faithful, check.report()
+
+
+@pytest.mark.parametrize("scene", SCENES)
+@pytest.mark.parametrize("from_step", [0, 20])
+def test_interventions_leave_non_descendants_bit_identical(scene: str, from_step: int) -> None:
+    env = make(scene).unwrapped
+    changes = verify.non_descendant_changes(env, seeds=range(4), steps=90, from_step=from_step)
+    assert changes == []
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_graph_check_catches_a_wrong_graph(scene: str) -> None:
+    """The faithfulness check must fail on a scene whose declared graph is off by two edges."""
+    base = type(make(scene).unwrapped)
+    parents = {y: list(ps) for y, ps in base.state_parents.items()}
+    dropped_child = next(y for y, ps in parents.items() if any(p != y for p in ps))
+    dropped = next(p for p in parents[dropped_child] if p != dropped_child)
+    parents[dropped_child].remove(dropped)
+    roots = [p for p in base.property_variables if not base._dynamics_graph.out_degree(p)]
+    spurious_parent = roots[0] if roots else base.action_variables[0]
+    spurious_child = next(y for y, ps in base.state_parents.items() if spurious_parent not in ps)
+    parents[spurious_child].append(spurious_parent)
+    wrong = type(
+        "WrongGraph",
+        (base,),
+        {
+            "variables": base.variables,
+            "state_parents": {y: tuple(ps) for y, ps in parents.items()},
+        },
+    )
+    env = wrong()
+    starts = verify.episode_snapshots(env, seeds=range(2), steps=60, every=5)
+    check = verify.check_dynamics_graph(env, starts, grid=3)
+    assert (spurious_parent, spurious_child) in check.unshown
+    assert (dropped, dropped_child) in check.missing
+
+
+# ----- Counterfactuals and snapshots ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_replaying_factual_actions_is_bit_exact(scene: str) -> None:
+    env = make(scene)
+    base = env.unwrapped
+    for seed in range(3):
+        actions, rows = random_episode(env, seed, steps=100)
+        factual = np.array([[row[n] for n in base.variable_names] for row in rows])
+        replay = base.counterfactual(actions)
+        assert np.array_equal(replay.values, factual, equal_nan=True)
+        snapshot = base.snapshot()
+        env.reset(seed=seed + 100)
+        base.restore(snapshot)
+        restored = np.array([base.values()[n] for n in base.variable_names])
+        assert np.array_equal(restored, factual[-1], equal_nan=True)
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_restore_then_continue_matches_the_uninterrupted_episode(scene: str) -> None:
+    env = make(scene)
+    base = env.unwrapped
+    actions, rows = random_episode(env, seed=7, steps=60)
+    assert len(actions) > 25
+    env.reset(seed=7)
+    for action in actions[:25]:
+        env.step(action)
+    middle = base.snapshot()
+    base.do(**{base.property_variables[0]: base.properties[base.property_variables[0]]})
+    base.restore(middle)
+    for action in actions[25:]:
+        _, _, _, _, info = env.step(action)
+    assert identical(dict(info["variables"]), rows[-1])
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_a_changed_action_leaves_earlier_steps_identical(scene: str) -> None:
+    env = make(scene)
+    base = env.unwrapped
+    differs = 0
+    for seed in range(3):
+        actions, _ = random_episode(env, seed, steps=40)
+        factual = base.counterfactual(actions)
+        for t in (0, 5, 12):
+            changed = np.array(actions)
+            changed[t] = -changed[t]
+            other = base.counterfactual(changed)
+            assert np.array_equal(other.values[: t + 1], factual.values[: t + 1], equal_nan=True)
+            differs += not np.array_equal(other.values, factual.values, equal_nan=True)
+    assert differs > 0
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_counterfactual_does_not_disturb_the_factual_episode(scene: str) -> None:
+    env = make(scene)
+    base = env.unwrapped
+    actions, _ = random_episode(env, seed=2, steps=30)
+    before = base.values()
+    prop = base.property_variables[0]
+    base.counterfactual(
+        np.ones((10, len(base.action_variables))),
+        interventions={prop: base._by_name[prop].high},
+        from_step=5,
+    )
+    assert identical(base.values(), before)
+    assert base.elapsed_steps == len(actions)
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_dynamics_noise_depends_on_the_seed_only(scene: str) -> None:
+    env = make(scene)
+    base = env.unwrapped
+    noise = []
+    for sign in (1.0, -1.0):
+        env.reset(seed=11)
+        for _ in range(30):
+            env.step(sign * np.ones(env.action_space.shape, dtype=np.float32))
+        noise.append(np.array(base._noise[:30]))
+    assert np.array_equal(noise[0], noise[1])
+
+
+# ----- Seeding and task splits -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_same_seed_same_episode_different_seed_different_task(scene: str) -> None:
+    env = make(scene)
+    _, first = random_episode(env, seed=5, steps=40)
+    _, again = random_episode(env, seed=5, steps=40)
+    assert len(first) == len(again)
+    assert all(identical(a, b) for a, b in zip(first, again))
+    properties = env.unwrapped.property_variables
+    seen = set()
+    for seed in range(5):
+        env.reset(seed=seed)
+        seen.add(tuple(env.unwrapped.properties[p] for p in properties))
+    assert len(seen) == 5
+    env.reset(seed=5)
+    after_seed = dict(env.unwrapped.properties)
+    env.reset()
+    assert env.unwrapped.properties != after_seed
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_task_splits(scene: str) -> None:
+    cls = type(make(scene).unwrapped)
+    by_task = {}
+    for task in ("train", "test", "ood"):
+        env = make(scene, task=task)
+        env.reset(seed=0)
+        by_task[task] = dict(env.unwrapped.properties)
+        ranges = cls.property_ranges["ood" if task == "ood" else "train"]
+        for name, value in by_task[task].items():
+            low, high = ranges[name]
+            assert low <= value <= high
+    assert by_task["train"] != by_task["test"]
+    env = make(scene)
+    env.reset(seed=0, options={"task": "ood"})
+    assert env.unwrapped.properties == by_task["ood"]
+
+
+# ----- Interventions and bad input --------------------------------------------------------
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_do_sets_values_and_reset_interventions_fix_the_start(scene: str) -> None:
+    env = make(scene)
+    base = env.unwrapped
+    prop = base.property_variables[0]
+    state = base.state_variables[0]
+    var_p, var_s = base._by_name[prop], base._by_name[state]
+    mid_p, mid_s = (var_p.low + var_p.high) / 2, (var_s.low + var_s.high) / 2
+    _, info = env.reset(seed=1, options={"interventions": {prop: mid_p, state: mid_s}})
+    assert info["variables"][prop] == mid_p and info["variables"][state] == mid_s
+    env.step(env.action_space.sample())
+    info = base.do(**{prop: var_p.high})
+    assert info["variables"][prop] == var_p.high == base.values()[prop]
+    env.step(env.action_space.sample())
+    assert base.values()[prop] == var_p.high  # a property keeps its value
+
+
+def _still_usable(env: gym.Env) -> None:
+    obs, *_ = env.step(np.zeros(env.action_space.shape, dtype=np.float32))
+    assert env.observation_space.contains(obs)
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_bad_actions_raise_and_leave_the_env_usable(scene: str) -> None:
+    env = make(scene)
+    env.reset(seed=0)
+    k = env.action_space.shape[0]
+    for bad in (np.full(k, np.nan), np.full(k, np.inf), np.zeros(k + 1), np.zeros((2, k)), "left"):
+        with pytest.raises(ValueError, match=rf"shape \({k},\) in \[-1, 1\]"):
+            env.step(bad)
+        _still_usable(env)
+    _, _, _, _, info = env.step(np.full(k, 7.0))
+    assert info["action_clipped"] is True
+    assert info["variables"][env.unwrapped.action_variables[0]] == (
+        env.unwrapped._by_name[env.unwrapped.action_variables[0]].high
+    )
+    _, _, _, _, info = env.step(np.zeros(k))
+    assert info["action_clipped"] is False
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_bad_interventions_raise_and_change_nothing(scene: str) -> None:
+    env = make(scene)
+    base = env.unwrapped
+    env.reset(seed=0)
+    env.step(env.action_space.sample())
+    before, snapshot = base.values(), base.snapshot()
+    prop = base.property_variables[0]
+    var = base._by_name[prop]
+    cases = [
+        ({"no_such_variable": 1.0}, "intervenable variables are"),
+        ({prop: float("nan")}, "must be finite"),
+        ({prop: var.high + 1.0}, r"out of range: valid is \["),
+        ({prop: "heavy"}, "must be a number"),
+        ({base.action_variables[0]: 0.0}, r"set it through step\(action\)"),
+        ({base.outcome_variables[0]: 0.0}, "computed from the state"),
+        ({prop: (var.low + var.high) / 2, "no_such_variable": 1.0}, "intervenable variables"),
+    ]
+    for values, message in cases:
+        with pytest.raises(ValueError, match=message):
+            base.do(**values)
+        assert identical(base.values(), before)
+        assert base.snapshot().interventions == snapshot.interventions
+        with pytest.raises(ValueError, match=message):
+            env.reset(seed=0, options={"interventions": values})
+        base.restore(snapshot)
+    with pytest.raises(ValueError, match="unknown reset options"):
+        env.reset(options={"intervention": {}})
+    with pytest.raises(ValueError, match=r"task must be one of \('train', 'test', 'ood'\)"):
+        env.reset(options={"task": "validation"})
+    with pytest.raises(ValueError, match="from_step must be an int"):
+        base.counterfactual(np.zeros((3, env.action_space.shape[0])), from_step=10**6)
+    with pytest.raises(ValueError, match="actions must have shape"):
+        base.counterfactual(np.zeros(3))
+    with pytest.raises(ValueError, match="NaN or inf"):
+        base.counterfactual(np.full((2, env.action_space.shape[0]), np.nan))
+    _still_usable(env)
+
+
+@pytest.mark.filterwarnings("ignore:.*render_mode='ansi'")
+@pytest.mark.parametrize("scene", SCENES)
+def test_bad_constructor_arguments_name_the_valid_values(scene: str) -> None:
+    with pytest.raises(ValueError, match="obs_mode must be one of"):
+        make(scene, obs_mode="rgb")
+    with pytest.raises(ValueError, match="render_mode must be None or one of"):
+        make(scene, render_mode="ansi")
+    with pytest.raises(ValueError, match="task must be one of"):
+        make(scene, task="validation")
+    with pytest.raises(gym.error.ResetNeeded):
+        make(scene).unwrapped.do()
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_info_carries_success_variables_and_events(scene: str) -> None:
+    env = make(scene)
+    _, info = env.reset(seed=0)
+    assert set(info) >= {"is_success", "variables", "events", "action_clipped"}
+    assert list(info["variables"]) == list(env.unwrapped.variable_names)
+    assert info["is_success"] is (info["variables"]["success"] == 1.0)
+    seen = set()
+    for seed in range(3):
+        env.reset(seed=seed)
+        for _ in range(80):
+            *_, info = env.step(env.action_space.sample())
+            assert all(isinstance(event, str) for event in info["events"])
+            seen.update(info["events"])
+    assert seen, "no events in 240 random steps"
+
+
+# ----- Rendering and video -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_record_video_writes_a_playable_mp4(scene: str, tmp_path) -> None:
+    folder = tmp_path / "videos"
+    env = gym.wrappers.RecordVideo(
+        make(scene, render_mode="rgb_array"),
+        str(folder),
+        episode_trigger=lambda _: True,
+        disable_logger=True,
+    )
+    env.reset(seed=0)
+    steps = 0
+    for _ in range(45):
+        steps += 1
+        _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+        if terminated or truncated:
+            break
+    env.close()
+    videos = sorted(folder.glob("*.mp4"))
+    assert len(videos) == 1
+    reader = imageio_ffmpeg.read_frames(str(videos[0]))
+    width, height = next(reader)["size"]
+    frames = [np.frombuffer(frame, np.uint8).reshape(height, width, 3) for frame in reader]
+    assert len(frames) == steps + 1  # the reset frame and one per step
+    assert frames[0].std() > 0  # a picture, not a blank
+    assert env.metadata["render_fps"] == 30
