@@ -11,8 +11,9 @@ ones. All comparisons are exact (bit for bit): the simulator is deterministic un
   at step t is identical, so each change is a direct one-step effect.
 - Outcome edges of ``causal_graph``: outcomes are functions of the current state, so each
   probe sets one variable by ``do`` and reads the outcomes at once. At each base point every
-  parent of the outcomes keeps its episode value or gets a random one in its range, so rare
-  regions (a block at rest inside a target zone) are visited.
+  parent of the outcomes keeps its episode value or gets a random one in its range; half the
+  base points are chosen among the rarest values of ``success``, so rare regions (a block at
+  rest inside a target zone) are visited.
 - Non-descendants: over a whole episode, an intervention on X leaves every variable that is
   not a descendant of X in ``causal_graph`` bit-identical (``non_descendant_changes``).
 """
@@ -140,17 +141,8 @@ def check_outcome_edges(
     for seed in seeds:
         rng = np.random.default_rng(seed)
         env.reset(seed=seed)
-        base = env.snapshot()
-        for _ in range(base_points):
-            env.restore(base)
-            # Each parent keeps its episode value (e.g. a block at rest) or gets a random one.
-            setting = {}
-            for name in parents:
-                if rng.random() < 0.5:
-                    var = env._by_name[name]
-                    setting[name] = float(rng.uniform(var.low, var.high))
-            env.do(**setting)
-            point = env.snapshot()
+        for point in _outcome_base_points(env, parents, rng, base_points):
+            env.restore(point)
             reference = env.values()
             for name in candidates:
                 for value in probe_values(env, name, reference[name], grid):
@@ -160,6 +152,31 @@ def check_outcome_edges(
                     measured.update((name, y) for y in outcomes if after[y] != reference[y])
     declared = {(x, y) for x, y in env.causal_graph.edges if y in outcomes}
     return GraphCheck(declared=declared, measured=measured, probes=probes)
+
+
+def _outcome_base_points(
+    env: CausalSceneEnv, parents: Sequence[str], rng: np.random.Generator, count: int
+) -> list[Snapshot]:
+    """``count`` snapshots in which each parent of the outcomes keeps its episode value (a block
+    at rest, say) or gets a random one. Many are drawn; half of those returned have the rarer
+    value of ``success``, where there is one, so that both values of ``success`` are visited."""
+    start = env.snapshot()
+    drawn = []
+    for _ in range(8 * count):
+        env.restore(start)
+        setting = {}
+        for name in parents:
+            if rng.random() < 0.5:
+                var = env._by_name[name]
+                setting[name] = float(rng.uniform(var.low, var.high))
+        success = env.do(**setting)["variables"]["success"]
+        drawn.append((success, env.snapshot()))
+    frequency: dict[float, int] = {}
+    for success, _ in drawn:
+        frequency[success] = frequency.get(success, 0) + 1
+    drawn.sort(key=lambda item: frequency[item[0]])  # stable: random order within a value
+    rare_first = [snapshot for _, snapshot in drawn]
+    return rare_first[: count // 2] + rare_first[::-1][: count - count // 2]
 
 
 def non_descendant_changes(

@@ -119,7 +119,7 @@ def test_dynamics_graph_is_what_the_simulator_does(scene: str) -> None:
 @pytest.mark.parametrize("scene", SCENES)
 def test_outcome_edges_are_what_the_simulator_does(scene: str) -> None:
     env = make(scene).unwrapped
-    check = verify.check_outcome_edges(env, seeds=(0, 1), base_points=12)
+    check = verify.check_outcome_edges(env, seeds=(0, 1), base_points=12, grid=15)
     assert check.faithful, check.report()
 
 
@@ -209,6 +209,19 @@ def test_a_changed_action_leaves_earlier_steps_identical(scene: str) -> None:
             assert np.array_equal(other.values[: t + 1], factual.values[: t + 1], equal_nan=True)
             differs += not np.array_equal(other.values, factual.values, equal_nan=True)
     assert differs > 0
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_counterfactual_from_now_starts_from_the_current_state(scene: str) -> None:
+    env = make(scene)
+    base = env.unwrapped
+    actions, _ = random_episode(env, seed=4, steps=20)
+    state = base.state_variables[0]
+    var = base._by_name[state]
+    base.do(**{state: (var.low + var.high) / 2})
+    now = base.values()
+    rollout = base.counterfactual(np.zeros((3, len(base.action_variables))), from_step=len(actions))
+    assert identical(dict(zip(rollout.variables, rollout.values[0].tolist())), now)
 
 
 @pytest.mark.parametrize("scene", SCENES)

@@ -336,11 +336,12 @@ class CausalSceneEnv(gym.Env):
     ) -> Trajectory:
         """What would have happened in this same episode under other actions or interventions.
 
-        The episode is replayed with its own noise up to ``from_step`` (factual actions and
-        ``do()`` calls before that step), then ``interventions`` are applied and ``actions``
-        (shape ``(T, n_actions)``, in [-1, 1]) are taken until they run out or the episode ends.
-        Later factual ``do()`` calls are not replayed. This env is left untouched; with the
-        factual actions the factual trajectory comes back bit for bit.
+        The episode is replayed with its own noise up to ``from_step``: the factual actions
+        before that step and the ``do()`` calls made up to it (so from the current step, it
+        starts from the current state). Then ``interventions`` are applied and ``actions``
+        (shape ``(T, n_actions)``, in [-1, 1]) are taken until they run out or the episode
+        ends; factual ``do()`` calls made after ``from_step`` are not replayed. This env is
+        left untouched; with the factual actions the factual trajectory comes back bit for bit.
         """
         self._require_episode()
         if (
@@ -358,7 +359,7 @@ class CausalSceneEnv(gym.Env):
             task=factual.task,
             reset_interventions=factual.reset_interventions,
             actions=factual.actions[:from_step],
-            interventions=tuple(i for i in factual.interventions if i[0] < from_step),
+            interventions=tuple(i for i in factual.interventions if i[0] <= from_step),
         )
         if self._shadow is None:
             self._shadow = type(self)(**self._init_kwargs)
