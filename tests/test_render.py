@@ -63,3 +63,13 @@ def test_bad_canvas_arguments() -> None:
         Canvas(0, 10, (0, 0, 1, 1), COLORS)
     with pytest.raises(ValueError, match="1 to 256 named colours"):
         Canvas(10, 10, (0, 0, 1, 1), {})
+
+
+@pytest.mark.parametrize("width", [20, 21])  # even widths use the pair table, odd ones not
+def test_rgb_expands_the_palette_exactly(width: int) -> None:
+    colors = {f"c{i}": (i, 2 * i, 255 - i) for i in range(11)}
+    canvas = Canvas(7, width, (0.0, 0.0, 1.0, 1.0), colors)
+    canvas.image[:] = np.random.default_rng(0).integers(0, 11, canvas.image.shape)
+    frame = canvas.rgb()
+    assert frame.flags["C_CONTIGUOUS"] and frame.shape == (7, width, 3)
+    assert np.array_equal(frame, canvas.palette[canvas.image])

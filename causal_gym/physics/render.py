@@ -50,14 +50,19 @@ class Canvas:
         self._color_index = {name: i for i, name in enumerate(colors)}
         self.palette = np.array(list(colors.values()), dtype=np.uint8).reshape(-1, 3)
         self.image = np.zeros((height, width), dtype=np.uint8)
+        self._pair_colors = _pair_table(self.palette) if width % 2 == 0 else None
 
     def resolves(self, length: float) -> bool:
         """Whether ``length`` metres spans at least two pixels both ways."""
         return length * min(self._px_per_m_x, self._px_per_m_y) >= 2.0
 
     def rgb(self) -> np.ndarray:
-        """The frame as a new ``height x width x 3`` uint8 array."""
-        return self.palette.take(self.image.ravel(), axis=0).reshape(self.height, self.width, 3)
+        """The frame as a new, C-contiguous ``height x width x 3`` uint8 array."""
+        if self._pair_colors is None:
+            flat = self.palette.take(self.image.ravel(), axis=0)
+        else:  # two pixels per lookup: half the work of one lookup per pixel
+            flat = self._pair_colors.take(self.image.view(np.uint16)).view(np.uint8)
+        return flat.reshape(self.height, self.width, 3)
 
     def _columns(self, x_min: float, x_max: float) -> slice:
         c0 = max(0, math.ceil((x_min - self._x0) * self._px_per_m_x - 0.5))
@@ -109,3 +114,13 @@ class Canvas:
         inside &= along >= start
         inside &= along <= start + length
         self.image[rows, cols][inside] = self._color_index[color]
+
+
+def _pair_table(palette: np.ndarray) -> np.ndarray:
+    """RGB of every pair of neighbouring pixels, indexed by the pair read as one uint16."""
+    colors = np.zeros((256, 3), dtype=np.uint8)
+    colors[: len(palette)] = palette
+    pair = np.arange(256 * 256)
+    first, second = (pair & 0xFF, pair >> 8) if np.little_endian else (pair >> 8, pair & 0xFF)
+    table = np.concatenate([colors[first], colors[second]], axis=1)
+    return table.view(np.dtype((np.void, 6))).ravel()
