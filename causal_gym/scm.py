@@ -91,6 +91,8 @@ def check_interventions(
         raise ValueError(
             f"interventions must be a mapping of variable name to value, got {values!r}"
         )
+    if not values:
+        return {}
     valid = sorted(name for name, var in variables.items() if var.intervenable)
     checked: dict[str, float] = {}
     for name, value in values.items():

@@ -415,12 +415,12 @@ class CausalSceneEnv(gym.Env):
         self._noise: list[list[float]] = []
 
         ranges = self.property_ranges["ood" if task == "ood" else "train"]
+        lows, highs = zip(*(ranges[name] for name in self.property_variables))
+        drawn = task_rng.uniform(lows, highs).tolist()
         forced = dict(reset_interventions)
-        properties = {}
-        for name in self.property_variables:
-            low, high = ranges[name]
-            drawn = float(task_rng.uniform(low, high))
-            properties[name] = forced.get(name, drawn)
+        properties = {
+            name: forced.get(name, value) for name, value in zip(self.property_variables, drawn)
+        }
         initial_do = {n: v for n, v in forced.items() if self._by_name[n].role == "state"}
         # Python floats, not numpy scalars: they are several times faster on the step path.
         initial_state = {
