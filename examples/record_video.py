@@ -5,11 +5,11 @@
 Policies:
 
 - ``random``: uniform random actions.
-- ``search``: an oracle planner that shows what the env's exact counterfactuals are for. At the
-  start of each episode it asks ``env.unwrapped.counterfactual`` how the episode would end under
-  each of a grid of constant actions, refines around the best one, and plays the winner. It
-  uses the simulator itself (same hidden properties, same noise), so it is an upper reference
-  for agents, not an agent.
+- ``search``: ``agents.oracle.plan_constant_action``, which shows what the env's exact
+  counterfactuals are for: at the start of each episode it asks
+  ``env.unwrapped.counterfactual`` how the episode would end under a grid of constant actions
+  and plays the best. It reads the simulator (same hidden properties, same noise), so it is a
+  reference, not an agent.
 """
 
 from __future__ import annotations
@@ -21,35 +21,7 @@ import gymnasium as gym
 import numpy as np
 
 import causal_gym
-
-
-def episode_score(rollout: causal_gym.Trajectory) -> float:
-    """Success first, then how much reward the rollout collected."""
-    return 1000.0 * rollout.is_success + float(rollout.rewards.sum())
-
-
-def plan_constant_action(
-    env: gym.Env, rng: np.random.Generator, grid: int = 7, refine: int = 24
-) -> np.ndarray:
-    """The constant action whose counterfactual episode scores best (see module docstring)."""
-    scene = env.unwrapped
-    horizon = scene.max_episode_steps - scene.elapsed_steps
-    dims = env.action_space.shape[0]
-    axes = np.meshgrid(*[np.linspace(-1.0, 1.0, grid)] * dims, indexing="ij")
-    candidates = np.stack([axis.ravel() for axis in axes], axis=1)
-
-    def score(action: np.ndarray) -> float:
-        return episode_score(scene.counterfactual(np.tile(action, (horizon, 1))))
-
-    scores = [score(c) for c in candidates]
-    best = candidates[int(np.argmax(scores))]
-    best_score = max(scores)
-    for _ in range(refine):
-        candidate = np.clip(best + rng.normal(0.0, 1.0 / grid, dims), -1.0, 1.0)
-        candidate_score = score(candidate)
-        if candidate_score > best_score:
-            best, best_score = candidate, candidate_score
-    return best.astype(np.float32)
+from agents.oracle import plan_constant_action
 
 
 def main() -> None:
