@@ -20,7 +20,7 @@ test: lint
 	$(PY) -m pytest -q
 
 demo: $(STAMP)
-	$(PY) examples/record_video.py --env CausalWorld-Ramp-v0 --policy scripted --out videos
+	$(PY) examples/record_video.py --env CausalWorld-Ramp-v0 --policy search --out videos
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/env_throughput.py
