@@ -28,7 +28,8 @@ def plan_constant_action(
     the best; cost: ``grid ** dims + refine`` counterfactual rollouts.
     """
     scene = env.unwrapped
-    horizon = scene.max_episode_steps - scene.elapsed_steps
+    limit = env.spec.max_episode_steps if env.spec is not None else None
+    horizon = (limit or scene.default_max_episode_steps) - scene.elapsed_steps
     dims = env.action_space.shape[0]
     axes = np.meshgrid(*[np.linspace(-1.0, 1.0, grid)] * dims, indexing="ij")
     candidates = np.stack([axis.ravel() for axis in axes], axis=1)

@@ -7,15 +7,27 @@ imports torch.
 
 import gymnasium
 
-from causal_gym.envs import CausalSceneEnv, Snapshot, Trajectory
+from causal_gym.envs import CausalSceneEnv, RampEnv, Snapshot, Trajectory
 from causal_gym.scm import Variable
 
 __version__ = "0.1.0"
 
-SCENES = {"CausalWorld-Ramp-v0": "causal_gym.envs.ramp:RampEnv"}
+SCENES: dict[str, type[CausalSceneEnv]] = {"CausalWorld-Ramp-v0": RampEnv}
 
-for _env_id, _entry_point in SCENES.items():
+for _env_id, _scene in SCENES.items():
     if _env_id not in gymnasium.registry:
-        gymnasium.register(id=_env_id, entry_point=_entry_point)
+        gymnasium.register(
+            id=_env_id,
+            entry_point=f"{_scene.__module__}:{_scene.__name__}",
+            max_episode_steps=_scene.default_max_episode_steps,
+        )
 
-__all__ = ["SCENES", "CausalSceneEnv", "Snapshot", "Trajectory", "Variable", "__version__"]
+__all__ = [
+    "SCENES",
+    "CausalSceneEnv",
+    "RampEnv",
+    "Snapshot",
+    "Trajectory",
+    "Variable",
+    "__version__",
+]

@@ -4,7 +4,6 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-import causal_gym
 from causal_gym.envs import ramp
 
 HOLD = np.zeros(2, dtype=np.float32)  # ramp toward 30 degrees, no push
@@ -67,7 +66,8 @@ def test_leaving_the_valid_state_space_truncates_with_a_physics_error(env) -> No
     assert env.observation_space.contains(obs) and np.isfinite(obs).all()
 
 
-def test_time_limit_truncates_after_150_steps() -> None:
+def test_time_limit_is_the_registered_one_and_not_part_of_the_world() -> None:
+    assert gym.make("CausalWorld-Ramp-v0").spec.max_episode_steps == 150
     env = gym.make("CausalWorld-Ramp-v0", max_episode_steps=20)
     env.reset(seed=0)
     env.unwrapped.do(ball_x=3.7, ball_y=0.5)  # the ball drops behind the block: nothing ends
@@ -75,7 +75,8 @@ def test_time_limit_truncates_after_150_steps() -> None:
         *_, terminated, truncated, _ = env.step(HOLD)
         assert not terminated
         assert truncated == (step == 20)
-    assert causal_gym.envs.RampEnv.default_max_episode_steps == 150
+    rollout = env.unwrapped.counterfactual(np.zeros((50, 2)), from_step=5)
+    assert len(rollout.rewards) == 50 and not rollout.truncated and not rollout.terminated
 
 
 def test_ball_mass_matters_only_through_pushes_and_impacts(env) -> None:

@@ -13,7 +13,9 @@ read and write state, reward, termination, drawing). Everything else lives here:
   dynamics noise pre-drawn per step, so an action never shifts the noise of later steps;
 - ``snapshot()`` / ``restore()`` / ``counterfactual()``, all by deterministic replay from the
   episode start: pymunk's ``Space.copy()`` drops contact warm-starting and is not bit-exact;
-- the episode time limit, owned by the env so replays and counterfactuals truncate alike;
+- no time limit of its own: scenes are registered with ``max_episode_steps`` and ``make``'s
+  ``TimeLimit`` wrapper truncates; the env truncates only when the physics leaves the valid
+  state space;
 - ``info`` with ``is_success``, every variable's value, events and any physics error.
 """
 
@@ -136,7 +138,7 @@ class CausalSceneEnv(gym.Env):
     noise_per_step: ClassVar[int] = 0
     substeps: ClassVar[int] = 4
     default_render_size: ClassVar[tuple[int, int]] = (240, 480)
-    default_max_episode_steps: ClassVar[int] = 150
+    default_max_episode_steps: ClassVar[int] = 150  # registered as max_episode_steps
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -184,7 +186,6 @@ class CausalSceneEnv(gym.Env):
         task: str = "train",
         image_size: tuple[int, int] = (84, 84),
         render_size: tuple[int, int] | None = None,
-        max_episode_steps: int | None = None,
     ) -> None:
         if obs_mode not in OBS_MODES:
             raise ValueError(f"obs_mode must be one of {OBS_MODES}, got {obs_mode!r}")
@@ -199,17 +200,12 @@ class CausalSceneEnv(gym.Env):
         for label, size in (("image_size", image_size), ("render_size", render_size)):
             if len(size) != 2 or min(size) < 1:
                 raise ValueError(f"{label} must be (height, width) in pixels, got {size!r}")
-        self.max_episode_steps = (
-            self.default_max_episode_steps if max_episode_steps is None else int(max_episode_steps)
-        )
-        if self.max_episode_steps < 1:
-            raise ValueError(f"max_episode_steps must be >= 1, got {max_episode_steps}")
         self.obs_mode = obs_mode
         self.render_mode = render_mode
         self.task = task
         self.control_dt = 1.0 / self.metadata["render_fps"]
         self._substep_dt = self.control_dt / self.substeps
-        self._init_kwargs = {"task": task, "max_episode_steps": self.max_episode_steps}
+        self._init_kwargs = {"task": task}
 
         n_actions = len(self.action_variables)
         self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(n_actions,), dtype=np.float32)
@@ -277,7 +273,7 @@ class CausalSceneEnv(gym.Env):
         clipped_action, was_clipped = self._checked_action(action)
         reward = self._advance(clipped_action)
         info = self._info(action_clipped=was_clipped)
-        truncated = self._t >= self.max_episode_steps
+        truncated = False
         if self._physics_fault is not None:
             info["physics_error"] = self._physics_fault
             truncated = True
@@ -340,7 +336,8 @@ class CausalSceneEnv(gym.Env):
         before that step and the ``do()`` calls made up to it (so from the current step, it
         starts from the current state). Then ``interventions`` are applied and ``actions``
         (shape ``(T, n_actions)``, in [-1, 1]) are taken until they run out or the episode
-        ends; factual ``do()`` calls made after ``from_step`` are not replayed. This env is
+        terminates (a time limit is the ``TimeLimit`` wrapper's business, not the world's);
+        factual ``do()`` calls made after ``from_step`` are not replayed. This env is
         left untouched; with the factual actions the factual trajectory comes back bit for bit.
         """
         self._require_episode()
@@ -374,7 +371,7 @@ class CausalSceneEnv(gym.Env):
             rewards.append(shadow._advance(action))
             rows.append(shadow._value_row())
             terminated = shadow._terminated(shadow._state)
-            truncated = shadow._t >= shadow.max_episode_steps or shadow._physics_fault is not None
+            truncated = shadow._physics_fault is not None
             if terminated or truncated:
                 break
         return Trajectory(

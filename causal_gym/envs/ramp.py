@@ -45,8 +45,9 @@ rest, |block_vx| < 0.01 m/s, inside the zone).
 
 Reward: the block's progress toward the target, |d_t| - |d_{t+1}| with d = block_x - target_x
 (metres), plus 1 when the step ends in success. Termination: the block is at rest inside the
-zone (success) or at rest beyond it (it cannot come back). Truncation: after 150 steps (5 s),
-or if the physics leaves the valid state space (``info["physics_error"]``).
+zone (success) or at rest beyond it (it cannot come back). Truncation: after 150 steps (5 s;
+registered ``max_episode_steps``, enforced by ``gymnasium.make``'s ``TimeLimit``), or if the
+physics leaves the valid state space (``info["physics_error"]``).
 Events in ``info["events"]``: ``ball_hit_block``, ``block_hit_wall``.
 """
 
