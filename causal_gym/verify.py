@@ -58,7 +58,7 @@ class GraphCheck:
 
 def probe_values(env: CausalSceneEnv, name: str, current: float, grid: int) -> list[float]:
     """Values to set ``name`` to: small nudges around ``current`` and an even grid of its range."""
-    var = env.unwrapped._by_name[name]
+    var = env.unwrapped.variable(name)
     span = var.high - var.low
     nudges = [current + sign * scale * span for sign in (-1, 1) for scale in (1e-3, 3e-2)]
     values = [*nudges, *np.linspace(var.low, var.high, grid).tolist()]
@@ -167,7 +167,7 @@ def _outcome_base_points(
         setting = {}
         for name in parents:
             if rng.random() < 0.5:
-                var = env._by_name[name]
+                var = env.variable(name)
                 setting[name] = float(rng.uniform(var.low, var.high))
         success = env.do(**setting)["variables"]["success"]
         drawn.append((success, env.snapshot()))

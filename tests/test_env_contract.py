@@ -217,7 +217,7 @@ def test_counterfactual_from_now_starts_from_the_current_state(scene: str) -> No
     base = env.unwrapped
     actions, _ = random_episode(env, seed=4, steps=20)
     state = base.state_variables[0]
-    var = base._by_name[state]
+    var = base.variable(state)
     base.do(**{state: (var.low + var.high) / 2})
     now = base.values()
     rollout = base.counterfactual(np.zeros((3, len(base.action_variables))), from_step=len(actions))
@@ -233,7 +233,7 @@ def test_counterfactual_does_not_disturb_the_factual_episode(scene: str) -> None
     prop = base.property_variables[0]
     base.counterfactual(
         np.ones((10, len(base.action_variables))),
-        interventions={prop: base._by_name[prop].high},
+        interventions={prop: base.variable(prop).high},
         from_step=5,
     )
     assert identical(base.values(), before)
@@ -302,7 +302,7 @@ def test_do_sets_values_and_reset_interventions_fix_the_start(scene: str) -> Non
     base = env.unwrapped
     prop = base.property_variables[0]
     state = base.state_variables[0]
-    var_p, var_s = base._by_name[prop], base._by_name[state]
+    var_p, var_s = base.variable(prop), base.variable(state)
     mid_p, mid_s = (var_p.low + var_p.high) / 2, (var_s.low + var_s.high) / 2
     _, info = env.reset(seed=1, options={"interventions": {prop: mid_p, state: mid_s}})
     assert info["variables"][prop] == mid_p and info["variables"][state] == mid_s
@@ -329,9 +329,8 @@ def test_bad_actions_raise_and_leave_the_env_usable(scene: str) -> None:
         _still_usable(env)
     _, _, _, _, info = env.step(np.full(k, 7.0))
     assert info["action_clipped"] is True
-    assert info["variables"][env.unwrapped.action_variables[0]] == (
-        env.unwrapped._by_name[env.unwrapped.action_variables[0]].high
-    )
+    first_action = env.unwrapped.action_variables[0]
+    assert info["variables"][first_action] == env.unwrapped.variable(first_action).high
     _, _, _, _, info = env.step(np.zeros(k))
     assert info["action_clipped"] is False
 
@@ -344,7 +343,7 @@ def test_bad_interventions_raise_and_change_nothing(scene: str) -> None:
     env.step(env.action_space.sample())
     before, snapshot = base.values(), base.snapshot()
     prop = base.property_variables[0]
-    var = base._by_name[prop]
+    var = base.variable(prop)
     cases = [
         ({"no_such_variable": 1.0}, "intervenable variables are"),
         ({prop: float("nan")}, "must be finite"),
@@ -386,6 +385,8 @@ def test_bad_constructor_arguments_name_the_valid_values(scene: str) -> None:
         make(scene, task="validation")
     with pytest.raises(gym.error.ResetNeeded):
         make(scene).unwrapped.do()
+    with pytest.raises(KeyError, match="variables are"):
+        make(scene).unwrapped.variable("no_such_variable")
 
 
 @pytest.mark.parametrize("scene", SCENES)

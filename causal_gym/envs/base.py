@@ -229,6 +229,16 @@ class CausalSceneEnv(gym.Env):
 
     # ----- the public contract -------------------------------------------------------------
 
+    @classmethod
+    def variable(cls, name: str) -> Variable:
+        """The declaration of variable ``name``: role, range, unit, meaning."""
+        try:
+            return cls._by_name[name]
+        except KeyError:
+            raise KeyError(
+                f"unknown variable {name!r}; variables are {list(cls.variable_names)}"
+            ) from None
+
     @property
     def causal_graph(self) -> nx.DiGraph:
         """Summary causal graph over all variables (frozen; node attribute ``role``)."""
