@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy as copy_module
+import pickle
 import subprocess
 import sys
 import warnings
@@ -13,6 +15,8 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env as gymnasium_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.vec_env import SubprocVecEnv
 
 import causal_gym
 from causal_gym import verify
@@ -238,6 +242,52 @@ def test_counterfactual_does_not_disturb_the_factual_episode(scene: str) -> None
     )
     assert identical(base.values(), before)
     assert base.elapsed_steps == len(actions)
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_pickled_and_deep_copied_envs_continue_bit_for_bit(scene: str) -> None:
+    fresh = pickle.loads(pickle.dumps(make(scene)))  # never reset: still usable
+    fresh.reset(seed=1)
+    fresh.step(fresh.action_space.sample())
+    env = make(scene)
+    random_episode(env, seed=9, steps=15)
+    copies = [pickle.loads(pickle.dumps(env)), copy_module.deepcopy(env)]
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        action = rng.uniform(-1, 1, env.action_space.shape).astype(np.float32)
+        mine = env.step(action)
+        for other in copies:
+            theirs = other.step(action)
+            assert np.array_equal(mine[0], theirs[0]) and mine[1:4] == theirs[1:4]
+            assert identical(dict(mine[4]["variables"]), dict(theirs[4]["variables"]))
+    first = env.reset()[0]
+    for other in copies:
+        assert np.array_equal(other.reset()[0], first)  # the seeding stream travelled too
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_vector_envs_in_subprocesses_step_and_answer_counterfactuals(scene: str) -> None:
+    single = make(scene)
+    single.reset(seed=0)
+    single.step(np.zeros(single.action_space.shape, dtype=np.float32))
+    expected = single.unwrapped.counterfactual(np.ones((5, single.action_space.shape[0])))
+    plan = np.ones((5, single.action_space.shape[0]))
+    zeros = np.zeros((2, *single.action_space.shape), dtype=np.float32)
+
+    envs = gym.make_vec(scene, num_envs=2, vectorization_mode="async")
+    envs.reset(seed=[0, 1])
+    envs.step(zeros)
+    assert [s.step for s in envs.call("snapshot")] == [1, 1]
+    rollouts = envs.call("counterfactual", plan)
+    envs.close()
+    assert np.array_equal(rollouts[0].values, expected.values, equal_nan=True)
+
+    vec = make_vec_env(f"causal_gym:{scene}", n_envs=2, vec_env_cls=SubprocVecEnv, seed=0)
+    vec.reset()
+    vec.step(zeros)
+    assert [s.step for s in vec.env_method("snapshot")] == [1, 1]
+    assert len(vec.env_method("counterfactual", plan, indices=[0])[0].rewards) == 5
+    vec.close()
 
 
 @pytest.mark.parametrize("scene", SCENES)

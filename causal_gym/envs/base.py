@@ -200,6 +200,13 @@ class CausalSceneEnv(gym.Env):
         for label, size in (("image_size", image_size), ("render_size", render_size)):
             if len(size) != 2 or min(size) < 1:
                 raise ValueError(f"{label} must be (height, width) in pixels, got {size!r}")
+        self._constructor_args = {
+            "obs_mode": obs_mode,
+            "render_mode": render_mode,
+            "task": task,
+            "image_size": image_size,
+            "render_size": render_size,
+        }
         self.obs_mode = obs_mode
         self.render_mode = render_mode
         self.task = task
@@ -392,6 +399,25 @@ class CausalSceneEnv(gym.Env):
             truncated=truncated,
             is_success=shadow._is_success(),
         )
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled as constructor arguments, seeding state and a snapshot: unpickling replays
+        the episode, so a copy (``pickle``, ``copy.deepcopy``, a vector env's worker) continues
+        bit for bit like the original."""
+        return {
+            "constructor_args": self._constructor_args,
+            "spec": self.spec,
+            "np_random": self._np_random,
+            "np_random_seed": self._np_random_seed,
+            "snapshot": None if self._space is None else self.snapshot(),
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state["constructor_args"])
+        self.spec = state["spec"]
+        self._np_random, self._np_random_seed = state["np_random"], state["np_random_seed"]
+        if state["snapshot"] is not None:
+            self.restore(state["snapshot"])
 
     def render(self) -> np.ndarray | None:
         if self.render_mode is None:
