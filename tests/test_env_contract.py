@@ -19,7 +19,7 @@ from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import SubprocVecEnv
 
 import causal_gym
-from causal_gym import verify
+from causal_gym import tasks, verify
 from causal_gym.envs.base import OBS_MODES
 
 SCENES = sorted(causal_gym.SCENES)
@@ -329,18 +329,43 @@ def test_same_seed_same_episode_different_seed_different_task(scene: str) -> Non
 def test_task_splits(scene: str) -> None:
     cls = type(make(scene).unwrapped)
     by_task = {}
-    for task in ("train", "test", "ood"):
-        env = make(scene, task=task)
+    for name, spec in tasks.TASKS.items():
+        env = make(scene, task=name)
         env.reset(seed=0)
-        by_task[task] = dict(env.unwrapped.properties)
-        ranges = cls.property_ranges["ood" if task == "ood" else "train"]
-        for name, value in by_task[task].items():
-            low, high = ranges[name]
+        by_task[name] = dict(env.unwrapped.properties)
+        for prop, value in by_task[name].items():
+            low, high = cls.property_ranges[spec.ranges][prop]
             assert low <= value <= high
-    assert by_task["train"] != by_task["test"]
+    assert by_task["train"] != by_task["test"] == by_task["surface"]
     env = make(scene)
     env.reset(seed=0, options={"task": "ood"})
     assert env.unwrapped.properties == by_task["ood"]
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_surface_shift_changes_pixels_and_nothing_else(scene: str) -> None:
+    runs = {}
+    for name in ("test", "surface"):
+        env = make(scene, task=name, obs_mode="dict")
+        rng = np.random.default_rng(0)
+        obs, _ = env.reset(seed=4)
+        states, frames = [obs["state"]], [obs["pixels"]]
+        for _ in range(40):
+            obs, *_ = env.step(rng.uniform(-1, 1, env.action_space.shape).astype(np.float32))
+            states.append(obs["state"])
+            frames.append(obs["pixels"])
+        runs[name] = (np.array(states), np.array(frames))
+    assert np.array_equal(runs["test"][0], runs["surface"][0])
+    changed = (runs["test"][1] != runs["surface"][1]).any(axis=-1).mean(axis=(1, 2))
+    assert (changed > 0.5).all()  # most pixels of every frame look different
+    env = make(scene, render_mode="rgb_array")
+    env.reset(seed=4, options={"task": "surface"})
+    shifted = env.render()
+    env.reset(seed=4, options={"task": "test"})  # and back: the palette follows the task
+    plain = make(scene, render_mode="rgb_array", task="test")
+    plain.reset(seed=4)
+    assert np.array_equal(env.render(), plain.render())
+    assert not np.array_equal(shifted, plain.render())
 
 
 # ----- Interventions and bad input --------------------------------------------------------
@@ -413,7 +438,9 @@ def test_bad_interventions_raise_and_change_nothing(scene: str) -> None:
         base.restore(snapshot)
     with pytest.raises(ValueError, match="unknown reset options"):
         env.reset(options={"intervention": {}})
-    with pytest.raises(ValueError, match=r"task must be one of \('train', 'test', 'ood'\)"):
+    with pytest.raises(
+        ValueError, match=r"task must be one of \('train', 'test', 'ood', 'surface'\)"
+    ):
         env.reset(options={"task": "validation"})
     with pytest.raises(ValueError, match="from_step must be an int"):
         base.counterfactual(np.zeros((3, env.action_space.shape[0])), from_step=10**6)

@@ -31,12 +31,11 @@ import networkx as nx
 import numpy as np
 import pymunk
 
-from causal_gym import scm
+from causal_gym import scm, tasks
 from causal_gym.physics import Canvas, stepper
 from causal_gym.scm import Variable
 
 OBS_MODES = ("state", "pixels", "dict")
-TASK_SPLITS = ("train", "test", "ood")
 _NOISE_BLOCK = 256  # dynamics noise is drawn in fixed blocks so replay sees the same values
 
 
@@ -135,6 +134,7 @@ class CausalSceneEnv(gym.Env):
     property_ranges: ClassVar[Mapping[str, Mapping[str, tuple[float, float]]]]  # train, ood
     view: ClassVar[tuple[float, float, float, float]]  # x0, y0, x1, y1 in metres
     colors: ClassVar[Mapping[str, tuple[int, int, int]]]  # named RGB colours for drawing
+    surface_colors: ClassVar[Mapping[str, tuple[int, int, int]]]  # the "surface" task's
     noise_per_step: ClassVar[int] = 0
     substeps: ClassVar[int] = 4
     default_render_size: ClassVar[tuple[int, int]] = (240, 480)
@@ -174,6 +174,8 @@ class CausalSceneEnv(gym.Env):
                     raise TypeError(
                         f"{cls.__name__}: {split} range of {name} outside its valid range"
                     )
+        if list(cls.surface_colors) != list(cls.colors):
+            raise TypeError(f"{cls.__name__}: surface_colors must name the colours of colors")
         # Plain float lists: for a handful of values they are faster than numpy on the hot path.
         actions = by_role["action"]
         cls._action_scale = [(v.low, (v.high - v.low) / 2) for v in actions]
@@ -230,6 +232,7 @@ class CausalSceneEnv(gym.Env):
         }[obs_mode]
         self._image_canvas = Canvas(*image_size, self.view, self.colors)
         self._render_canvas = Canvas(*render_size, self.view, self.colors)
+        self._surface_shifted = False
         self._backgrounds: dict[int, np.ndarray] = {}
         self._space: pymunk.Space | None = None
         self._shadow: CausalSceneEnv | None = None
@@ -429,8 +432,7 @@ class CausalSceneEnv(gym.Env):
     # ----- episode mechanics -------------------------------------------------------------
 
     def _check_task(self, task: object) -> None:
-        if task not in TASK_SPLITS:
-            raise ValueError(f"task must be one of {TASK_SPLITS}, got {task!r}")
+        tasks.task(task)
 
     def _require_episode(self) -> None:
         if self._space is None:
@@ -440,14 +442,20 @@ class CausalSceneEnv(gym.Env):
         self, episode_seed: int, task: str, reset_interventions: tuple[tuple[str, float], ...]
     ) -> None:
         """Draw hidden properties and the initial configuration, build the world."""
-        # One generator per purpose, each keyed by the episode seed; "test" draws differ from
-        # "train" draws of the same seed, so a test task is never a training task.
-        task_rng = np.random.default_rng([episode_seed, 0, TASK_SPLITS.index(task)])
+        # One generator per purpose, each keyed by the episode seed; the property draws are
+        # keyed by the task too (see causal_gym.tasks).
+        spec = tasks.task(task)
+        task_rng = np.random.default_rng([episode_seed, 0, spec.draw_stream])
         initial_rng = np.random.default_rng([episode_seed, 1])
         self._dynamics_rng = np.random.default_rng([episode_seed, 2])
         self._noise: list[list[float]] = []
+        if spec.shifted_surface != self._surface_shifted:
+            self._surface_shifted = spec.shifted_surface
+            palette = self.surface_colors if spec.shifted_surface else self.colors
+            self._image_canvas.set_palette(palette)
+            self._render_canvas.set_palette(palette)
 
-        ranges = self.property_ranges["ood" if task == "ood" else "train"]
+        ranges = self.property_ranges[spec.ranges]
         lows, highs = zip(*(ranges[name] for name in self.property_variables))
         drawn = task_rng.uniform(lows, highs).tolist()
         forced = dict(reset_interventions)

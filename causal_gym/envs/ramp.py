@@ -22,7 +22,8 @@ ball_x [0, 4] m, ball_y [0, 1.2] m, ball_vx, ball_vy [-15, 15] m/s, ball_angular
 target_x [2.0, 3.6] m (drawn in [2.25, 3.25], 0.25-1.45 m beyond the block).
 ``pixels``: uint8 RGB image of the scene, 84x84 by default.
 
-Hidden properties, drawn per episode (``train``/``test`` range; ``ood`` range; valid range):
+Hidden properties, drawn per episode (``train``/``test``/``surface`` range; ``ood`` range;
+valid range; see ``causal_gym.tasks``):
 ball_mass [0.8, 1.6] / [1.6, 2.5] / [0.1, 5] kg; block_mass [0.4, 1.0] / [1.0, 1.6] /
 [0.1, 5] kg;
 ball_friction [0.4, 0.8] / [0.2, 0.4] / [0, 2]; block_friction (block on floor) [0.1, 0.25] /
@@ -99,6 +100,17 @@ _COLORS = {
     "ball": (210, 45, 45),
     "spoke": (255, 235, 235),
     "block": (45, 85, 200),
+}
+# The "surface" task: other colours, same world (see causal_gym.tasks).
+_SURFACE_COLORS = {
+    "sky": (40, 44, 60),
+    "floor": (170, 160, 140),
+    "target": (200, 60, 200),
+    "target_band": (90, 60, 100),
+    "ramp": (120, 200, 230),
+    "ball": (250, 210, 40),
+    "spoke": (60, 40, 0),
+    "block": (240, 130, 40),
 }
 
 _ALL_PHYSICS = (
@@ -231,6 +243,7 @@ class RampEnv(CausalSceneEnv):
         },
     }
     colors = _COLORS
+    surface_colors = _SURFACE_COLORS
     view = (-WALL_THICKNESS, -0.1, WORLD_WIDTH + WALL_THICKNESS, WORLD_HEIGHT + WALL_THICKNESS)
     noise_per_step = 1
     default_render_size = (160, 480)

@@ -48,9 +48,15 @@ class Canvas:
         # Thinner shapes could fall between pixel centres and vanish at low resolution.
         self._min_radius = 0.6 / min(self._px_per_m_x, self._px_per_m_y)
         self._color_index = {name: i for i, name in enumerate(colors)}
-        self.palette = np.array(list(colors.values()), dtype=np.uint8).reshape(-1, 3)
         self.image = np.zeros((height, width), dtype=np.uint8)
-        self._pair_colors = _pair_table(self.palette) if width % 2 == 0 else None
+        self.set_palette(colors)
+
+    def set_palette(self, colors: Mapping[str, RGB]) -> None:
+        """Give the named colours new RGB values (the names must stay the same)."""
+        if list(colors) != list(self._color_index):
+            raise ValueError(f"a new palette must name the colours {list(self._color_index)}")
+        self.palette = np.array(list(colors.values()), dtype=np.uint8).reshape(-1, 3)
+        self._pair_colors = _pair_table(self.palette) if self.width % 2 == 0 else None
 
     def resolves(self, length: float) -> bool:
         """Whether ``length`` metres spans at least two pixels both ways."""
