@@ -22,15 +22,23 @@ ball_x [0, 4] m, ball_y [0, 1.2] m, ball_vx, ball_vy [-15, 15] m/s, ball_angular
 target_x [2.0, 3.6] m (drawn in [2.25, 3.25], 0.25-1.45 m beyond the block).
 ``pixels``: uint8 RGB image of the scene, 84x84 by default.
 
-Hidden properties, drawn per episode (``train``/``test``/``surface`` range; ``ood`` range;
-valid range; see ``causal_gym.tasks``):
-ball_mass [0.8, 1.6] / [1.6, 2.5] / [0.1, 5] kg; block_mass [0.4, 1.0] / [1.0, 1.6] /
-[0.1, 5] kg;
-ball_friction [0.4, 0.8] / [0.2, 0.4] / [0, 2]; block_friction (block on floor) [0.1, 0.25] /
-[0.25, 0.4] / [0, 2]; ball_restitution [0.2, 0.6] / [0.6, 0.9] / [0, 1];
-gravity [9.0, 10.6] / [6, 9] / [0, 30] m/s^2. Pymunk multiplies the two shapes' frictions and
-elasticities at a contact; floor, walls and ramp have friction 1 and elasticity 0, the block
-elasticity 1, so ``ball_restitution`` acts on ball-block impacts only.
+Hidden properties, drawn per episode (tasks: ``causal_gym.tasks``; ``test`` and ``surface``
+use the training ranges; every ``ood`` range lies outside the training one):
+
+================== ============ ============ =========== =======
+property           train        ood          valid       unit
+================== ============ ============ =========== =======
+ball_mass          [0.8, 1.6]   [1.6, 2.0]   [0.1, 5]    kg
+block_mass         [0.4, 1.0]   [0.3, 0.4]   [0.1, 5]    kg
+ball_friction      [0.4, 0.8]   [0.2, 0.4]   [0, 2]
+block_friction     [0.1, 0.25]  [0.25, 0.35] [0, 2]      (block on the floor)
+ball_restitution   [0.2, 0.6]   [0.6, 0.8]   [0, 1]
+gravity            [9.0, 10.6]  [8.0, 9.0]   [0, 30]     m/s^2
+================== ============ ============ =========== =======
+
+Pymunk multiplies the two shapes' frictions and elasticities at a contact; floor, walls and ramp
+have friction 1 and elasticity 0, the block elasticity 1, so ``ball_restitution`` acts on
+ball-block impacts only.
 
 Causal structure (checked against the simulator by ``tests/test_env_contract.py``):
 the ramp is kinematic, so nothing but ``ramp_angle_target`` drives ``ramp_angle``; the ramp and
@@ -234,12 +242,12 @@ class RampEnv(CausalSceneEnv):
             "gravity": (9.0, 10.6),
         },
         "ood": {
-            "ball_mass": (1.6, 2.5),
-            "block_mass": (1.0, 1.6),
+            "ball_mass": (1.6, 2.0),
+            "block_mass": (0.3, 0.4),
             "ball_friction": (0.2, 0.4),
-            "block_friction": (0.25, 0.4),
-            "ball_restitution": (0.6, 0.9),
-            "gravity": (6.0, 9.0),
+            "block_friction": (0.25, 0.35),
+            "ball_restitution": (0.6, 0.8),
+            "gravity": (8.0, 9.0),
         },
     }
     colors = _COLORS
