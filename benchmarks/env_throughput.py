@@ -1,8 +1,8 @@
 """Env throughput: steps/s through gymnasium.make (state, pixels) against bare pymunk stepping.
 
-    python benchmarks/env_throughput.py [--env CausalWorld-Ramp-v0] [--steps 30000] [--repeats 5]
+    python benchmarks/env_throughput.py [--env ID ...] [--steps N] [--repeats R] [--vector 1 2 4]
 
-Each repeat times, back to back in one process:
+For every scene (default: all registered), each repeat times, back to back in one process:
 
 - ``state``: ``gymnasium.make(env_id)`` (default wrappers), uniform random actions drawn
   beforehand, ``reset()`` whenever an episode ends (reset time included);
@@ -15,12 +15,15 @@ Each repeat times, back to back in one process:
   public ``Space.step``, for reference.
 
 The ratio env/bare is the env's time per step over the bare loop's, within each repeat, against
-both bare loops. The median over repeats is reported with the min-max spread.
+both bare loops. Then ``gym.make_vec(id, num_envs=N, vectorization_mode="async")`` is timed
+for each N: steps of all sub-envs together per second, random actions, autoreset, the worker
+processes' start-up excluded. The median over repeats is reported with the min-max spread.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import time
@@ -28,7 +31,7 @@ import time
 import gymnasium as gym
 import numpy as np
 
-import causal_gym  # noqa: F401  (registers the scenes)
+import causal_gym
 from causal_gym.physics import stepper
 
 
@@ -74,12 +77,30 @@ def time_bare(env_id: str, episodes: list[tuple[int, int]], direct: bool) -> flo
     return sum(length for _, length in episodes) / elapsed
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--env", default="CausalWorld-Ramp-v0")
-    parser.add_argument("--steps", type=int, default=30_000)
-    parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
+def time_vector(env_id: str, num_envs: int, steps: int, seed: int) -> float:
+    """Env steps/s (all sub-envs together) of an async vector env, process start excluded."""
+    envs = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="async")
+    calls = max(1, steps // num_envs)
+    actions = np.random.default_rng(seed).uniform(-1, 1, (calls, *envs.action_space.shape))
+    actions = actions.astype(np.float32)
+    envs.reset(seed=seed)
+    envs.step(actions[0])
+    start = time.perf_counter()
+    for batch in actions:
+        envs.step(batch)
+    elapsed = time.perf_counter() - start
+    envs.close()
+    return calls * num_envs / elapsed
+
+
+def spread(values: list[float], digits: int = 0) -> str:
+    return (
+        f"{statistics.median(values):.{digits}f} "
+        f"(min {min(values):.{digits}f}, max {max(values):.{digits}f})"
+    )
+
+
+def single_env(env_id: str, steps: int, repeats: int) -> None:
     rates: dict[str, list[float]] = {"state": [], "pixels": [], "bare": [], "bare (Space.step)": []}
     ratios: dict[str, list[float]] = {
         "state": [],
@@ -87,11 +108,11 @@ def main() -> None:
         "state vs Space.step": [],
         "pixels vs Space.step": [],
     }
-    for repeat in range(args.repeats):
-        state_rate, episodes = time_env(args.env, "state", args.steps, seed=1000 * repeat)
-        pixel_rate, _ = time_env(args.env, "pixels", args.steps // 4, seed=1000 * repeat)
-        bare_rate = time_bare(args.env, episodes, direct=True)
-        public_rate = time_bare(args.env, episodes, direct=False)
+    for repeat in range(repeats):
+        state_rate, episodes = time_env(env_id, "state", steps, seed=1000 * repeat)
+        pixel_rate, _ = time_env(env_id, "pixels", steps // 4, seed=1000 * repeat)
+        bare_rate = time_bare(env_id, episodes, direct=True)
+        public_rate = time_bare(env_id, episodes, direct=False)
         rates["state"].append(state_rate)
         rates["pixels"].append(pixel_rate)
         rates["bare"].append(bare_rate)
@@ -100,20 +121,34 @@ def main() -> None:
         ratios["pixels"].append(bare_rate / pixel_rate)
         ratios["state vs Space.step"].append(public_rate / state_rate)
         ratios["pixels vs Space.step"].append(public_rate / pixel_rate)
-    print(
-        f"{args.env}: {args.steps} state steps x {args.repeats} repeats on "
-        f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
-    )
+    print(f"{env_id}: {steps} state steps x {repeats} repeats, median (min, max)")
     for name, values in rates.items():
-        print(
-            f"  {name:18s} {statistics.median(values):9.0f} steps/s "
-            f"(min {min(values):.0f}, max {max(values):.0f})"
-        )
+        print(f"  {name:30s} {spread(values)} steps/s")
     for name, values in ratios.items():
-        print(
-            f"  env/bare {name:20s} {statistics.median(values):6.2f} "
-            f"(min {min(values):.2f}, max {max(values):.2f})"
-        )
+        print(f"  env/bare {name:21s} {spread(values, 2)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--env", nargs="*", default=sorted(causal_gym.SCENES))
+    parser.add_argument("--steps", type=int, default=30_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--vector", type=int, nargs="*", default=[1, 2, 4], help="async env counts to time"
+    )
+    args = parser.parse_args()
+    print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}"
+    )
+    for env_id in args.env:
+        single_env(env_id, args.steps, args.repeats)
+        for num_envs in args.vector:
+            rates = [
+                time_vector(env_id, num_envs, args.steps, seed=1000 * repeat)
+                for repeat in range(args.repeats)
+            ]
+            print(f"  async vector env, N={num_envs:<2d}          {spread(rates)} steps/s")
 
 
 if __name__ == "__main__":
