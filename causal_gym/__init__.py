@@ -7,12 +7,15 @@ imports torch.
 
 import gymnasium
 
-from causal_gym.envs import CausalSceneEnv, RampEnv, Snapshot, Trajectory
+from causal_gym.envs import CausalSceneEnv, RampEnv, Snapshot, TiltEnv, Trajectory
 from causal_gym.scm import Variable
 
 __version__ = "0.1.0"
 
-SCENES: dict[str, type[CausalSceneEnv]] = {"CausalWorld-Ramp-v0": RampEnv}
+SCENES: dict[str, type[CausalSceneEnv]] = {
+    "CausalWorld-Ramp-v0": RampEnv,
+    "CausalWorld-Tilt-v0": TiltEnv,
+}
 
 for _env_id, _scene in SCENES.items():
     if _env_id not in gymnasium.registry:
@@ -27,6 +30,7 @@ __all__ = [
     "CausalSceneEnv",
     "RampEnv",
     "Snapshot",
+    "TiltEnv",
     "Trajectory",
     "Variable",
     "__version__",

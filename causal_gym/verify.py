@@ -11,9 +11,11 @@ ones. All comparisons are exact (bit for bit): the simulator is deterministic un
   at step t is identical, so each change is a direct one-step effect.
 - Outcome edges of ``causal_graph``: outcomes are functions of the current state, so each
   probe sets one variable by ``do`` and reads the outcomes at once. At each base point every
-  parent of the outcomes keeps its episode value or gets a random one in its range; half the
-  base points are chosen among the rarest values of ``success``, so rare regions (a block at
-  rest inside a target zone) are visited.
+  parent of the outcomes keeps its value at some moment of an episode or gets a random one in
+  its range; half the base points are chosen among the rarest values of ``success``, so rare
+  regions (a block at rest inside a target zone) are visited. Besides a grid of its range,
+  each variable is also set to the value of every other variable with the same unit (a
+  sled onto its target).
 - Non-descendants: over a whole episode, an intervention on X leaves every variable that is
   not a descendant of X in ``causal_graph`` bit-identical (``non_descendant_changes``).
 """
@@ -68,8 +70,8 @@ def probe_values(env: CausalSceneEnv, name: str, current: float, grid: int) -> l
 def episode_snapshots(
     env: CausalSceneEnv, seeds: Iterable[int], steps: int, every: int
 ) -> list[tuple[Snapshot, np.ndarray]]:
-    """Snapshots taken every ``every`` steps of random-action episodes, each with the random
-    action that the episode took next."""
+    """Snapshots taken every ``every`` steps of random-action episodes, and of the state each
+    episode ended in, each with a random action to take next."""
     env = env.unwrapped
     taken = []
     for seed in seeds:
@@ -82,6 +84,7 @@ def episode_snapshots(
             _, _, terminated, truncated, _ = env.step(action)
             if terminated or truncated:
                 break
+        taken.append((env.snapshot(), rng.uniform(-1.0, 1.0, env.action_space.shape)))
     return taken
 
 
@@ -145,7 +148,15 @@ def check_outcome_edges(
             env.restore(point)
             reference = env.values()
             for name in candidates:
-                for value in probe_values(env, name, reference[name], grid):
+                unit = env.variable(name).unit
+                # Also set it to every same-unit variable's value (a sled onto its target).
+                alike = [
+                    reference[o] for o in candidates if o != name and env.variable(o).unit == unit
+                ]
+                values = probe_values(env, name, reference[name], grid)
+                var = env.variable(name)
+                values += [v for v in alike if var.low <= v <= var.high and v != reference[name]]
+                for value in values:
                     env.restore(point)
                     after = env.do(**{name: value})["variables"]
                     probes += 1
@@ -157,13 +168,16 @@ def check_outcome_edges(
 def _outcome_base_points(
     env: CausalSceneEnv, parents: Sequence[str], rng: np.random.Generator, count: int
 ) -> list[Snapshot]:
-    """``count`` snapshots in which each parent of the outcomes keeps its episode value (a block
-    at rest, say) or gets a random one. Many are drawn; half of those returned have the rarer
-    value of ``success``, where there is one, so that both values of ``success`` are visited."""
-    start = env.snapshot()
+    """``count`` snapshots in which each parent of the outcomes keeps its value at some moment of
+    a random-action episode (a block at rest, say) or gets a random one. Many are drawn; half
+    of those returned have the rarer value of ``success``, where there is one, so that both
+    values of ``success`` are visited."""
+    moments = [
+        snapshot for snapshot, _ in episode_snapshots(env, [int(rng.integers(2**31))], 90, 6)
+    ]
     drawn = []
     for _ in range(8 * count):
-        env.restore(start)
+        env.restore(moments[int(rng.integers(len(moments)))])
         setting = {}
         for name in parents:
             if rng.random() < 0.5:
@@ -203,6 +217,7 @@ def non_descendant_changes(
             if terminated or truncated:
                 break
         start = min(from_step, len(actions))
+        actions = np.reshape(actions, (-1, *env.action_space.shape))
         factual = env.counterfactual(actions)
         for name, var in env._by_name.items():
             if not var.intervenable:

@@ -125,3 +125,16 @@ def test_initial_ball_sits_on_the_ramp_at_any_intervened_angle(env) -> None:
             values["ball_y"] - y
         ) * np.sin(np.radians(angle))
         assert 0.8 <= along <= 1.0
+
+
+def test_events_report_the_impact_and_the_wall(env) -> None:
+    env.reset(seed=0)
+    seen = set()
+    for _ in range(60):
+        *_, info = env.step(np.array([1.0, 1.0]))
+        seen.update(info["events"])
+    assert "ball_hit_block" in seen
+    env.reset(seed=0)
+    env.unwrapped.do(block_x=3.85, block_vx=5.0)  # 5 cm from the wall
+    *_, info = env.step(HOLD)
+    assert info["events"] == ("block_hit_wall",)

@@ -135,6 +135,7 @@ class CausalSceneEnv(gym.Env):
     view: ClassVar[tuple[float, float, float, float]]  # x0, y0, x1, y1 in metres
     colors: ClassVar[Mapping[str, tuple[int, int, int]]]  # named RGB colours for drawing
     surface_colors: ClassVar[Mapping[str, tuple[int, int, int]]]  # the "surface" task's
+    event_names: ClassVar[tuple[str, ...]] = ()  # what info["events"] may contain
     noise_per_step: ClassVar[int] = 0
     substeps: ClassVar[int] = 4
     default_render_size: ClassVar[tuple[int, int]] = (240, 480)

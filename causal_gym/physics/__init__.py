@@ -7,6 +7,7 @@ from causal_gym.physics.space import (
     add_box_walls,
     set_angle,
     set_angular_velocity,
+    set_friction,
     set_velocity,
     stepper,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "add_box_walls",
     "set_angle",
     "set_angular_velocity",
+    "set_friction",
     "set_velocity",
     "stepper",
 ]

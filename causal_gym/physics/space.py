@@ -95,6 +95,10 @@ def set_angle(body: pymunk.Body, angle: float) -> None:
     lib.cpBodySetAngle(body._body, angle)
 
 
+def set_friction(shape: pymunk.Shape, friction: float) -> None:
+    lib.cpShapeSetFriction(shape._shape, friction)
+
+
 def add_box_walls(
     space: pymunk.Space,
     width: float,
