@@ -633,6 +633,18 @@ class CausalSceneEnv(gym.Env):
         self._draw_dynamic(canvas)
         return canvas.rgb()
 
+    def _report_contacts(
+        self, space: pymunk.Space, contacts: Mapping[tuple[int, int], str]
+    ) -> None:
+        """Add event ``name`` to ``info["events"]`` when shapes of collision types (a, b) start
+        touching; ``contacts`` maps (a, b) to the name."""
+        for (type_a, type_b), name in contacts.items():
+            space.on_collision(type_a, type_b, begin=self._note_event, data=name)
+
+    def _note_event(self, arbiter: pymunk.Arbiter, space: pymunk.Space, name: str) -> None:
+        if name not in self._events:
+            self._events.append(name)
+
     # ----- what each scene implements --------------------------------------------------------
 
     def _initial_state(

@@ -74,7 +74,7 @@ from causal_gym.physics import (
     BODY_FIELDS,
     BodyReader,
     Canvas,
-    add_box_walls,
+    box_world,
     set_angle,
     set_angular_velocity,
     set_velocity,
@@ -282,11 +282,8 @@ class RampEnv(CausalSceneEnv):
         return state
 
     def _build(self, properties: Mapping[str, float], state: Mapping[str, float]) -> pymunk.Space:
-        space = pymunk.Space()
-        # pymunk's default slop (0.1) is tuned for pixel units; this world is in metres.
-        space.collision_slop = 0.002
-        _floor, right_wall, _ceiling, left_wall = add_box_walls(
-            space, WORLD_WIDTH, WORLD_HEIGHT, WALL_THICKNESS, 1.0, 0.0
+        space, (_floor, right_wall, _ceiling, left_wall) = box_world(
+            WORLD_WIDTH, WORLD_HEIGHT, WALL_THICKNESS, 1.0, 0.0
         )
         right_wall.collision_type = left_wall.collision_type = _WALL_TYPE
 
@@ -308,8 +305,13 @@ class RampEnv(CausalSceneEnv):
         space.add(
             self._ramp, ramp_shape, self._ball, self._ball_shape, self._block, self._block_shape
         )
-        space.on_collision(_BALL_TYPE, _BLOCK_TYPE, begin=self._note_event, data="ball_hit_block")
-        space.on_collision(_BLOCK_TYPE, _WALL_TYPE, begin=self._note_event, data="block_hit_wall")
+        self._report_contacts(
+            space,
+            {
+                (_BALL_TYPE, _BLOCK_TYPE): "ball_hit_block",
+                (_BLOCK_TYPE, _WALL_TYPE): "block_hit_wall",
+            },
+        )
         self._space = space
         for name, value in properties.items():
             self._set_property(name, value)
@@ -317,10 +319,6 @@ class RampEnv(CausalSceneEnv):
             self._set_state(name, value)
         self._reader = BodyReader(space)
         return space
-
-    def _note_event(self, arbiter: pymunk.Arbiter, space: pymunk.Space, name: str) -> None:
-        if name not in self._events:
-            self._events.append(name)
 
     # ----- reading and writing variables ---------------------------------------------------
 
@@ -433,17 +431,7 @@ class RampEnv(CausalSceneEnv):
         half = BLOCK_SIZE / 2
         canvas.rect(state[6] - half, 0.0, state[6] + half, BLOCK_SIZE, "block")
         ball_x, ball_y = state[1], state[2]
-        canvas.circle(ball_x, ball_y, BALL_RADIUS, "ball")
-        if canvas.resolves(BALL_RADIUS):  # a spoke shows the spin, where there are pixels for it
-            spin, reach = self._ball.angle, 0.8 * BALL_RADIUS
-            canvas.bar(
-                ball_x,
-                ball_y,
-                ball_x + reach * math.cos(spin),
-                ball_y + reach * math.sin(spin),
-                0.012,
-                "spoke",
-            )
+        canvas.wheel(ball_x, ball_y, BALL_RADIUS, self._ball.angle, "ball", "spoke")
 
 
 def _point_above_ramp(angle_deg: float, distance: float, clearance: float) -> tuple[float, float]:

@@ -71,7 +71,7 @@ from causal_gym.physics import (
     BODY_FIELDS,
     BodyReader,
     Canvas,
-    add_box_walls,
+    box_world,
     set_friction,
 )
 from causal_gym.scm import Variable
@@ -196,11 +196,8 @@ class TiltEnv(CausalSceneEnv):
         return state
 
     def _build(self, properties: Mapping[str, float], state: Mapping[str, float]) -> pymunk.Space:
-        space = pymunk.Space()
-        # pymunk's default slop (0.1) is tuned for pixel units; this world is in metres.
-        space.collision_slop = 0.002
-        _floor, right_wall, _ceiling, left_wall = add_box_walls(
-            space, WORLD_WIDTH, WORLD_HEIGHT, WALL_THICKNESS, 1.0, 0.0
+        space, (_floor, right_wall, _ceiling, left_wall) = box_world(
+            WORLD_WIDTH, WORLD_HEIGHT, WALL_THICKNESS, 1.0, 0.0
         )
         right_wall.collision_type = left_wall.collision_type = _WALL_TYPE
         body = space.static_body
@@ -230,8 +227,10 @@ class TiltEnv(CausalSceneEnv):
         ball_shape.collision_type = _BALL_TYPE
 
         space.add(shelf, *stops, self._sled, self._sled_shape, self._ball, ball_shape)
-        space.on_collision(_SLED_TYPE, _WALL_TYPE, begin=self._note_event, data="sled_hit_wall")
-        space.on_collision(_BALL_TYPE, _STOP_TYPE, begin=self._note_event, data="ball_hit_stop")
+        self._report_contacts(
+            space,
+            {(_SLED_TYPE, _WALL_TYPE): "sled_hit_wall", (_BALL_TYPE, _STOP_TYPE): "ball_hit_stop"},
+        )
         self._space = space
         self._brake = 0.0
         for name, value in properties.items():
@@ -240,10 +239,6 @@ class TiltEnv(CausalSceneEnv):
             self._set_state(name, value)
         self._reader = BodyReader(space)
         return space
-
-    def _note_event(self, arbiter: pymunk.Arbiter, space: pymunk.Space, name: str) -> None:
-        if name not in self._events:
-            self._events.append(name)
 
     # ----- reading and writing variables ---------------------------------------------------
 
@@ -317,14 +312,4 @@ class TiltEnv(CausalSceneEnv):
         half = SLED_LENGTH / 2
         canvas.rect(state[0] - half, 0.0, state[0] + half, SLED_HEIGHT, "sled")
         ball_x, ball_y = state[2], SHELF_Y + BALL_RADIUS
-        canvas.circle(ball_x, ball_y, BALL_RADIUS, "ball")
-        if canvas.resolves(BALL_RADIUS):  # a spoke shows the spin, where there are pixels for it
-            spin, reach = self._ball.angle, 0.8 * BALL_RADIUS
-            canvas.bar(
-                ball_x,
-                ball_y,
-                ball_x + reach * math.cos(spin),
-                ball_y + reach * math.sin(spin),
-                0.01,
-                "spoke",
-            )
+        canvas.wheel(ball_x, ball_y, BALL_RADIUS, self._ball.angle, "ball", "spoke")

@@ -97,6 +97,22 @@ class Canvas:
         dx += dy
         self.image[rows, cols][dx <= radius * radius] = self._color_index[color]
 
+    def wheel(
+        self, cx: float, cy: float, radius: float, angle: float, color: str, spoke: str
+    ) -> None:
+        """A disc turned by ``angle`` (radians): a spoke shows the turn where pixels allow."""
+        self.circle(cx, cy, radius, color)
+        if self.resolves(radius):
+            reach = 0.8 * radius
+            self.bar(
+                cx,
+                cy,
+                cx + reach * math.cos(angle),
+                cy + reach * math.sin(angle),
+                radius / 6,
+                spoke,
+            )
+
     def bar(
         self, ax: float, ay: float, bx: float, by: float, half_thickness: float, color: str
     ) -> None:

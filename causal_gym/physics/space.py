@@ -99,6 +99,17 @@ def set_friction(shape: pymunk.Shape, friction: float) -> None:
     lib.cpShapeSetFriction(shape._shape, friction)
 
 
+def box_world(
+    width: float, height: float, thickness: float, friction: float, elasticity: float
+) -> tuple[pymunk.Space, list[pymunk.Segment]]:
+    """A space in metres with floor, right wall, ceiling and left wall around [0, width] x
+    [0, height]; returns the space and the four walls in that order."""
+    space = pymunk.Space()
+    # pymunk's default slop (0.1) is tuned for pixel units; these worlds are in metres.
+    space.collision_slop = 0.002
+    return space, add_box_walls(space, width, height, thickness, friction, elasticity)
+
+
 def add_box_walls(
     space: pymunk.Space,
     width: float,
