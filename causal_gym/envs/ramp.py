@@ -72,6 +72,8 @@ import pymunk
 from causal_gym.envs.base import CausalSceneEnv
 from causal_gym.physics import (
     BODY_FIELDS,
+    COMMON_COLORS,
+    COMMON_SURFACE_COLORS,
     BodyReader,
     Canvas,
     box_world,
@@ -100,24 +102,14 @@ _BALL, _BLOCK = BODY_FIELDS, 2 * BODY_FIELDS
 _BODY_STATE = itemgetter(_BALL, _BALL + 1, _BALL + 3, _BALL + 4, _BALL + 5, _BLOCK, _BLOCK + 3)
 
 _COLORS = {
-    "sky": (236, 240, 245),
-    "floor": (95, 95, 100),
-    "target": (60, 170, 75),
-    "target_band": (205, 232, 205),
+    **COMMON_COLORS,
     "ramp": (140, 95, 45),
-    "ball": (210, 45, 45),
-    "spoke": (255, 235, 235),
     "block": (45, 85, 200),
 }
 # The "surface" task: other colours, same world (see causal_gym.tasks).
 _SURFACE_COLORS = {
-    "sky": (40, 44, 60),
-    "floor": (170, 160, 140),
-    "target": (200, 60, 200),
-    "target_band": (90, 60, 100),
+    **COMMON_SURFACE_COLORS,
     "ramp": (120, 200, 230),
-    "ball": (250, 210, 40),
-    "spoke": (60, 40, 0),
     "block": (240, 130, 40),
 }
 

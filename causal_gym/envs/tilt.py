@@ -69,6 +69,8 @@ import pymunk
 from causal_gym.envs.base import CausalSceneEnv
 from causal_gym.physics import (
     BODY_FIELDS,
+    COMMON_COLORS,
+    COMMON_SURFACE_COLORS,
     BodyReader,
     Canvas,
     box_world,
@@ -94,25 +96,15 @@ _SLED, _BALL = 0, BODY_FIELDS
 _BODY_STATE = itemgetter(_SLED, _SLED + 3, _BALL, _BALL + 3, _BALL + 5)
 
 _COLORS = {
-    "sky": (236, 240, 245),
-    "floor": (95, 95, 100),
+    **COMMON_COLORS,
     "shelf": (120, 110, 100),
-    "target": (60, 170, 75),
-    "target_band": (205, 232, 205),
     "sled": (45, 85, 200),
-    "ball": (210, 45, 45),
-    "spoke": (255, 235, 235),
 }
 # The "surface" task: other colours, same world (see causal_gym.tasks).
 _SURFACE_COLORS = {
-    "sky": (40, 44, 60),
-    "floor": (170, 160, 140),
+    **COMMON_SURFACE_COLORS,
     "shelf": (200, 200, 210),
-    "target": (200, 60, 200),
-    "target_band": (90, 60, 100),
     "sled": (240, 130, 40),
-    "ball": (250, 210, 40),
-    "spoke": (60, 40, 0),
 }
 
 _SLED_STATE = ("sled_x", "sled_vx")

@@ -1,6 +1,6 @@
 """Shared physics: pymunk world helpers and the numpy rasterizer."""
 
-from causal_gym.physics.render import RGB, Canvas
+from causal_gym.physics.render import COMMON_COLORS, COMMON_SURFACE_COLORS, RGB, Canvas
 from causal_gym.physics.space import (
     BODY_FIELDS,
     BodyReader,
@@ -15,6 +15,8 @@ from causal_gym.physics.space import (
 
 __all__ = [
     "BODY_FIELDS",
+    "COMMON_COLORS",
+    "COMMON_SURFACE_COLORS",
     "RGB",
     "BodyReader",
     "Canvas",

@@ -20,6 +20,25 @@ import numpy as np
 
 RGB = tuple[int, int, int]
 
+# The colours every scene shares, so that scenes look alike; each scene adds its objects'.
+COMMON_COLORS: dict[str, RGB] = {
+    "sky": (236, 240, 245),
+    "floor": (95, 95, 100),
+    "target": (60, 170, 75),
+    "target_band": (205, 232, 205),
+    "ball": (210, 45, 45),
+    "spoke": (255, 235, 235),
+}
+# The same names in the "surface" task's palette (see causal_gym.tasks).
+COMMON_SURFACE_COLORS: dict[str, RGB] = {
+    "sky": (40, 44, 60),
+    "floor": (170, 160, 140),
+    "target": (200, 60, 200),
+    "target_band": (90, 60, 100),
+    "ball": (250, 210, 40),
+    "spoke": (60, 40, 0),
+}
+
 
 class Canvas:
     """An ``height x width`` frame of the world box ``view = (x0, y0, x1, y1)`` metres."""
