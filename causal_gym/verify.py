@@ -12,8 +12,9 @@ ones. All comparisons are exact (bit for bit): the simulator is deterministic un
 - Outcome edges of ``causal_graph``: outcomes are functions of the current state, so each
   probe sets one variable by ``do`` and reads the outcomes at once. At each base point every
   parent of the outcomes keeps its value at some moment of an episode or gets a random one in
-  its range; half the base points are chosen among the rarest values of ``success``, so rare
-  regions (a block at rest inside a target zone) are visited. Besides a grid of its range,
+  its range. Half the draws start from the scene's goal, met (``_success_setting``), and half
+  the base points kept have the rarer value of ``success``, so both sides of a goal that
+  random states rarely reach are visited. Besides a grid of its range,
   each variable is also set to the value of every other variable with the same unit (a
   sled onto its target).
 - Non-descendants: over a whole episode, an intervention on X leaves every variable that is
@@ -70,8 +71,9 @@ def probe_values(env: CausalSceneEnv, name: str, current: float, grid: int) -> l
 def episode_snapshots(
     env: CausalSceneEnv, seeds: Iterable[int], steps: int, every: int
 ) -> list[tuple[Snapshot, np.ndarray]]:
-    """Snapshots taken every ``every`` steps of random-action episodes, and of the state each
-    episode ended in, each with a random action to take next."""
+    """Snapshots of random-action episodes, each with the action taken next: every ``every``
+    steps, before every step that reported an event (a contact: where collisions make edges
+    show), and of the state each episode ended in."""
     env = env.unwrapped
     taken = []
     for seed in seeds:
@@ -79,9 +81,10 @@ def episode_snapshots(
         env.reset(seed=seed)
         for t in range(steps):
             action = rng.uniform(-1.0, 1.0, env.action_space.shape)
-            if t % every == 0:
-                taken.append((env.snapshot(), action))
-            _, _, terminated, truncated, _ = env.step(action)
+            before = env.snapshot()
+            _, _, terminated, truncated, info = env.step(action)
+            if t % every == 0 or info["events"]:
+                taken.append((before, action))
             if terminated or truncated:
                 break
         taken.append((env.snapshot(), rng.uniform(-1.0, 1.0, env.action_space.shape)))
@@ -168,21 +171,24 @@ def check_outcome_edges(
 def _outcome_base_points(
     env: CausalSceneEnv, parents: Sequence[str], rng: np.random.Generator, count: int
 ) -> list[Snapshot]:
-    """``count`` snapshots in which each parent of the outcomes keeps its value at some moment of
-    a random-action episode (a block at rest, say) or gets a random one. Many are drawn; half
-    of those returned have the rarer value of ``success``, where there is one, so that both
-    values of ``success`` are visited."""
+    """``count`` snapshots from moments of a random-action episode: in half the draws the
+    scene's goal is met there (``_success_setting``), in the others each parent of the outcomes
+    keeps its value or gets a random one. Half of those returned have the rarer value of
+    ``success``, so that both values of ``success`` are visited."""
     moments = [
         snapshot for snapshot, _ in episode_snapshots(env, [int(rng.integers(2**31))], 90, 6)
     ]
     drawn = []
-    for _ in range(8 * count):
+    for attempt in range(8 * count):
         env.restore(moments[int(rng.integers(len(moments)))])
         setting = {}
-        for name in parents:
-            if rng.random() < 0.5:
-                var = env.variable(name)
-                setting[name] = float(rng.uniform(var.low, var.high))
+        if attempt % 2:  # half the draws are the scene's goal, met, from some moment
+            setting = env._success_setting(env._state)
+        else:
+            for name in parents:
+                if rng.random() < 0.5:
+                    var = env.variable(name)
+                    setting[name] = float(rng.uniform(var.low, var.high))
         success = env.do(**setting)["variables"]["success"]
         drawn.append((success, env.snapshot()))
     frequency: dict[float, int] = {}

@@ -162,6 +162,18 @@ def test_graph_check_catches_a_wrong_graph(scene: str) -> None:
     assert (dropped, dropped_child) in check.missing
 
 
+@pytest.mark.parametrize("scene", SCENES)
+def test_outcome_check_catches_a_missing_outcome_edge(scene: str) -> None:
+    base = type(make(scene).unwrapped)
+    dropped = base.outcome_parents["success"][0]
+    parents = {**base.outcome_parents, "success": base.outcome_parents["success"][1:]}
+    wrong = type(
+        "WrongOutcomes", (base,), {"variables": base.variables, "outcome_parents": parents}
+    )
+    check = verify.check_outcome_edges(wrong(), seeds=(0,), base_points=6, grid=9)
+    assert check.missing == {(dropped, "success")}
+
+
 # ----- Counterfactuals and snapshots ---------------------------------------------------------
 
 

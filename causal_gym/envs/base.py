@@ -685,6 +685,11 @@ class CausalSceneEnv(gym.Env):
     def _terminated(self, state: tuple[float, ...]) -> bool:
         raise NotImplementedError
 
+    def _success_setting(self, state: tuple[float, ...]) -> dict[str, float]:
+        """Interventions that would make ``success`` 1 from ``state``: the verifier
+        (``causal_gym.verify``) starts probes from the goal with them."""
+        raise NotImplementedError
+
     def _draw_static(self, canvas: Canvas) -> None:
         """Draw what does not move within an episode (cached until the next reset or do)."""
         raise NotImplementedError

@@ -406,6 +406,9 @@ class RampEnv(CausalSceneEnv):
         progress = abs(previous[6] - previous[8]) - abs(outcomes[0])
         return progress + SUCCESS_BONUS * outcomes[1]
 
+    def _success_setting(self, state: tuple[float, ...]) -> dict[str, float]:
+        return {"block_x": state[8], "block_vx": 0.0}
+
     # ----- drawing ---------------------------------------------------------------------------
 
     def _draw_static(self, canvas: Canvas) -> None:

@@ -286,6 +286,9 @@ class TiltEnv(CausalSceneEnv):
         progress = abs(previous[0] - previous[5]) - abs(outcomes[0])
         return progress + SUCCESS_BONUS * outcomes[1]
 
+    def _success_setting(self, state: tuple[float, ...]) -> dict[str, float]:
+        return {"sled_x": state[5], "sled_vx": 0.0}
+
     # ----- drawing ---------------------------------------------------------------------------
 
     def _draw_static(self, canvas: Canvas) -> None:
