@@ -69,6 +69,7 @@ from operator import itemgetter
 import numpy as np
 import pymunk
 
+from causal_gym.envs import zone
 from causal_gym.envs.base import CausalSceneEnv
 from causal_gym.physics import (
     BODY_FIELDS,
@@ -393,9 +394,7 @@ class RampEnv(CausalSceneEnv):
     # ----- outcomes, reward, termination ---------------------------------------------------
 
     def _outcomes(self, state: tuple[float, ...]) -> tuple[float, float]:
-        to_target = state[6] - state[8]
-        at_rest_inside = abs(to_target) <= TARGET_HALF_WIDTH and abs(state[7]) < REST_SPEED
-        return to_target, 1.0 if at_rest_inside else 0.0
+        return zone.outcomes(state[6], state[7], state[8], TARGET_HALF_WIDTH, REST_SPEED)
 
     def _terminated(self, state: tuple[float, ...]) -> bool:
         return abs(state[7]) < REST_SPEED and state[6] - state[8] >= -TARGET_HALF_WIDTH
@@ -403,8 +402,7 @@ class RampEnv(CausalSceneEnv):
     def _reward(
         self, previous: tuple[float, ...], state: tuple[float, ...], outcomes: tuple[float, ...]
     ) -> float:
-        progress = abs(previous[6] - previous[8]) - abs(outcomes[0])
-        return progress + SUCCESS_BONUS * outcomes[1]
+        return zone.reward(previous[6] - previous[8], *outcomes, SUCCESS_BONUS)
 
     def _success_setting(self, state: tuple[float, ...]) -> dict[str, float]:
         return {"block_x": state[8], "block_vx": 0.0}
@@ -412,12 +410,7 @@ class RampEnv(CausalSceneEnv):
     # ----- drawing ---------------------------------------------------------------------------
 
     def _draw_static(self, canvas: Canvas) -> None:
-        canvas.fill("sky")
-        x0, y0, x1, _ = self.view
-        canvas.rect(x0, y0, x1, 0.0, "floor")
-        left, right = self._target_x - TARGET_HALF_WIDTH, self._target_x + TARGET_HALF_WIDTH
-        canvas.rect(left, 0.0, right, 0.4, "target_band")
-        canvas.rect(left, y0, right, 0.0, "target")
+        zone.draw(canvas, self.view, self._target_x, TARGET_HALF_WIDTH, band_height=0.4)
 
     def _draw_dynamic(self, canvas: Canvas) -> None:
         state = self._state

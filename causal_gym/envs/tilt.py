@@ -66,6 +66,7 @@ from operator import itemgetter
 import numpy as np
 import pymunk
 
+from causal_gym.envs import zone
 from causal_gym.envs.base import CausalSceneEnv
 from causal_gym.physics import (
     BODY_FIELDS,
@@ -273,9 +274,7 @@ class TiltEnv(CausalSceneEnv):
     # ----- outcomes, reward, termination ---------------------------------------------------
 
     def _outcomes(self, state: tuple[float, ...]) -> tuple[float, float]:
-        to_target = state[0] - state[5]
-        at_rest_inside = abs(to_target) <= TARGET_HALF_WIDTH and abs(state[1]) < REST_SPEED
-        return to_target, 1.0 if at_rest_inside else 0.0
+        return zone.outcomes(state[0], state[1], state[5], TARGET_HALF_WIDTH, REST_SPEED)
 
     def _terminated(self, state: tuple[float, ...]) -> bool:
         return abs(state[1]) < REST_SPEED
@@ -283,8 +282,7 @@ class TiltEnv(CausalSceneEnv):
     def _reward(
         self, previous: tuple[float, ...], state: tuple[float, ...], outcomes: tuple[float, ...]
     ) -> float:
-        progress = abs(previous[0] - previous[5]) - abs(outcomes[0])
-        return progress + SUCCESS_BONUS * outcomes[1]
+        return zone.reward(previous[0] - previous[5], *outcomes, SUCCESS_BONUS)
 
     def _success_setting(self, state: tuple[float, ...]) -> dict[str, float]:
         return {"sled_x": state[5], "sled_vx": 0.0}
@@ -292,12 +290,7 @@ class TiltEnv(CausalSceneEnv):
     # ----- drawing ---------------------------------------------------------------------------
 
     def _draw_static(self, canvas: Canvas) -> None:
-        canvas.fill("sky")
-        x0, y0, x1, _ = self.view
-        canvas.rect(x0, y0, x1, 0.0, "floor")
-        left, right = self._target_x - TARGET_HALF_WIDTH, self._target_x + TARGET_HALF_WIDTH
-        canvas.rect(left, 0.0, right, 0.3, "target_band")
-        canvas.rect(left, y0, right, 0.0, "target")
+        zone.draw(canvas, self.view, self._target_x, TARGET_HALF_WIDTH, band_height=0.3)
         canvas.rect(SHELF_LEFT, SHELF_Y - 2 * SHELF_RADIUS, SHELF_RIGHT, SHELF_Y, "shelf")
         for x in (SHELF_LEFT - SHELF_RADIUS, SHELF_RIGHT + SHELF_RADIUS):
             canvas.bar(x, SHELF_Y, x, SHELF_Y + STOP_HEIGHT, SHELF_RADIUS, "shelf")
