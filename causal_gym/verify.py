@@ -151,13 +151,14 @@ def check_outcome_edges(
             env.restore(point)
             reference = env.values()
             for name in candidates:
-                unit = env.variable(name).unit
+                var = env.variable(name)
                 # Also set it to every same-unit variable's value (a sled onto its target).
                 alike = [
-                    reference[o] for o in candidates if o != name and env.variable(o).unit == unit
+                    reference[o]
+                    for o in candidates
+                    if o != name and env.variable(o).unit == var.unit
                 ]
                 values = probe_values(env, name, reference[name], grid)
-                var = env.variable(name)
                 values += [v for v in alike if var.low <= v <= var.high and v != reference[name]]
                 for value in values:
                     env.restore(point)

@@ -215,7 +215,6 @@ class CausalSceneEnv(gym.Env):
         self.task = task
         self.control_dt = 1.0 / self.metadata["render_fps"]
         self._substep_dt = self.control_dt / self.substeps
-        self._init_kwargs = {"task": task}
 
         n_actions = len(self.action_variables)
         self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(n_actions,), dtype=np.float32)
@@ -380,7 +379,7 @@ class CausalSceneEnv(gym.Env):
             interventions=tuple(i for i in factual.interventions if i[0] <= from_step),
         )
         if self._shadow is None:
-            self._shadow = type(self)(**self._init_kwargs)
+            self._shadow = type(self)(task=self.task)  # state only: no pixels, no rendering
         shadow = self._shadow
         shadow.restore(past)
         if checked:
