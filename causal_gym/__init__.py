@@ -7,13 +7,25 @@ imports torch.
 
 import gymnasium
 
-from causal_gym.envs import CausalSceneEnv, RampEnv, Snapshot, TiltEnv, Trajectory
+from causal_gym.envs import (
+    CausalSceneEnv,
+    GlidersEnv,
+    RampEnv,
+    SeesawEnv,
+    ShuffleEnv,
+    Snapshot,
+    TiltEnv,
+    Trajectory,
+)
 from causal_gym.scm import Variable
 
 __version__ = "0.1.0"
 
 SCENES: dict[str, type[CausalSceneEnv]] = {
     "CausalWorld-Ramp-v0": RampEnv,
+    "CausalWorld-Gliders-v0": GlidersEnv,
+    "CausalWorld-Shuffle-v0": ShuffleEnv,
+    "CausalWorld-Seesaw-v0": SeesawEnv,
     "CausalWorld-Tilt-v0": TiltEnv,
 }
 
@@ -28,7 +40,10 @@ for _env_id, _scene in SCENES.items():
 __all__ = [
     "SCENES",
     "CausalSceneEnv",
+    "GlidersEnv",
     "RampEnv",
+    "SeesawEnv",
+    "ShuffleEnv",
     "Snapshot",
     "TiltEnv",
     "Trajectory",

@@ -12,7 +12,7 @@ ones. All comparisons are exact (bit for bit): the simulator is deterministic un
 - Outcome edges of ``causal_graph``: outcomes are functions of the current state, so each
   probe sets one variable by ``do`` and reads the outcomes at once. At each base point every
   parent of the outcomes keeps its value at some moment of an episode or gets a random one in
-  its range. Half the draws start from the scene's goal, met (``_success_setting``), and half
+  its range; half the draws then meet the scene's goal (``_success_setting``), and half
   the base points kept have the rarer value of ``success``, so both sides of a goal that
   random states rarely reach are visited. Besides a grid of its range,
   each variable is also set to the value of every other variable with the same unit (a
@@ -172,9 +172,9 @@ def check_outcome_edges(
 def _outcome_base_points(
     env: CausalSceneEnv, parents: Sequence[str], rng: np.random.Generator, count: int
 ) -> list[Snapshot]:
-    """``count`` snapshots from moments of a random-action episode: in half the draws the
-    scene's goal is met there (``_success_setting``), in the others each parent of the outcomes
-    keeps its value or gets a random one. Half of those returned have the rarer value of
+    """``count`` snapshots from moments of a random-action episode where each parent of the
+    outcomes keeps its value or gets a random one, and then, in half the draws, the scene's
+    goal is met (``_success_setting``). Half of those returned have the rarer value of
     ``success``, so that both values of ``success`` are visited."""
     moments = [
         snapshot for snapshot, _ in episode_snapshots(env, [int(rng.integers(2**31))], 90, 6)
@@ -183,14 +183,13 @@ def _outcome_base_points(
     for attempt in range(8 * count):
         env.restore(moments[int(rng.integers(len(moments)))])
         setting = {}
-        if attempt % 2:  # half the draws are the scene's goal, met, from some moment
-            setting = env._success_setting(env._state)
-        else:
-            for name in parents:
-                if rng.random() < 0.5:
-                    var = env.variable(name)
-                    setting[name] = float(rng.uniform(var.low, var.high))
+        for name in parents:
+            if rng.random() < 0.5:
+                var = env.variable(name)
+                setting[name] = float(rng.uniform(var.low, var.high))
         success = env.do(**setting)["variables"]["success"]
+        if attempt % 2:  # half the draws then meet the scene's goal from there
+            success = env.do(**env._success_setting(env._state))["variables"]["success"]
         drawn.append((success, env.snapshot()))
     frequency: dict[float, int] = {}
     for success, _ in drawn:

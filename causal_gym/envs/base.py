@@ -22,7 +22,7 @@ read and write state, reward, termination, drawing). Everything else lives here:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -479,7 +479,9 @@ class CausalSceneEnv(gym.Env):
         self._backgrounds.clear()
         self.properties = properties
         self._space = self._build(properties, initial_state)
-        self._step_physics = stepper(self._space, self._substep_dt, self.substeps)
+        self._step_physics = stepper(
+            self._space, self._substep_dt, self.substeps, self._before_substep()
+        )
         self._property_values = tuple(properties[name] for name in self.property_variables)
         self._refresh_state()
 
@@ -668,6 +670,11 @@ class CausalSceneEnv(gym.Env):
     def _apply_action(self, action: list[float], noise: list[float]) -> None:
         """Apply the physical action values before the physics substeps of this step."""
         raise NotImplementedError
+
+    def _before_substep(self) -> Callable[[], None] | None:
+        """A function to call before every physics substep (e.g. to apply forces, which
+        chipmunk clears after each); default: none."""
+        return None
 
     def _after_physics(self, action: list[float]) -> None:
         """Hook after the substeps (e.g. settle kinematic bodies exactly); default: nothing."""

@@ -63,8 +63,14 @@ class BodyReader:
         return self.values[: self._n].tolist()
 
 
-def stepper(space: pymunk.Space, dt: float, substeps: int) -> Callable[[], None]:
-    """A function advancing ``space`` by ``substeps`` steps of ``dt`` seconds.
+def stepper(
+    space: pymunk.Space,
+    dt: float,
+    substeps: int,
+    before_substep: Callable[[], None] | None = None,
+) -> Callable[[], None]:
+    """A function advancing ``space`` by ``substeps`` steps of ``dt`` seconds, calling
+    ``before_substep`` (if given) before each: chipmunk clears forces after every step.
 
     It calls chipmunk's step directly. pymunk's ``Space.step`` wraps the same call with
     bookkeeping for bodies and shapes added or removed inside collision callbacks and for
@@ -74,9 +80,18 @@ def stepper(space: pymunk.Space, dt: float, substeps: int) -> Callable[[], None]
     handle = space._space
     step = lib.cpSpaceStep
 
-    def advance() -> None:
-        for _ in range(substeps):
-            step(handle, dt)
+    if before_substep is None:
+
+        def advance() -> None:
+            for _ in range(substeps):
+                step(handle, dt)
+
+    else:
+
+        def advance() -> None:
+            for _ in range(substeps):
+                before_substep()
+                step(handle, dt)
 
     advance.space = space  # keeps the C space and its bodies alive as long as this function
 
@@ -99,14 +114,35 @@ def set_friction(shape: pymunk.Shape, friction: float) -> None:
     lib.cpShapeSetFriction(shape._shape, friction)
 
 
+def add_slider(
+    space: pymunk.Space, body: pymunk.Body, start: tuple[float, float], end: tuple[float, float]
+) -> pymunk.PivotJoint:
+    """Let ``body``'s centre move only along the segment ``start``-``end`` (a pin in a slot;
+    an end stops it dead), against Coulomb friction: returns the friction joint, whose
+    ``max_force`` is the friction force (N). Chipmunk's top-down friction: a joint that only
+    resists motion (no position correction), up to a force."""
+    static = space.static_body
+    slot = pymunk.GrooveJoint(static, body, start, end, (0.0, 0.0))
+    friction = pymunk.PivotJoint(static, body, (0.0, 0.0), (0.0, 0.0))
+    friction.max_bias = 0.0
+    space.add(slot, friction)
+    return friction
+
+
+def new_space() -> pymunk.Space:
+    """An empty space for a world measured in metres."""
+    space = pymunk.Space()
+    # pymunk's default slop (0.1) is tuned for pixel units.
+    space.collision_slop = 0.002
+    return space
+
+
 def box_world(
     width: float, height: float, thickness: float, friction: float, elasticity: float
 ) -> tuple[pymunk.Space, list[pymunk.Segment]]:
     """A space in metres with floor, right wall, ceiling and left wall around [0, width] x
     [0, height]; returns the space and the four walls in that order."""
-    space = pymunk.Space()
-    # pymunk's default slop (0.1) is tuned for pixel units; these worlds are in metres.
-    space.collision_slop = 0.002
+    space = new_space()
     return space, add_box_walls(space, width, height, thickness, friction, elasticity)
 
 
@@ -122,9 +158,11 @@ def add_box_walls(
     the box [0, width] x [0, height]."""
     r = thickness
     corners = [(-r, -r), (width + r, -r), (width + r, height + r), (-r, height + r)]
+    # Space.static_body costs ~14 us a call (pymunk looks the body up afresh every time).
+    static_body = space.static_body
     walls = []
     for start, end in zip(corners, corners[1:] + corners[:1], strict=True):
-        wall = pymunk.Segment(space.static_body, start, end, r)
+        wall = pymunk.Segment(static_body, start, end, r)
         wall.friction = friction
         wall.elasticity = elasticity
         walls.append(wall)
