@@ -73,7 +73,9 @@ def episode_snapshots(
 ) -> list[tuple[Snapshot, np.ndarray]]:
     """Snapshots of random-action episodes, each with the action taken next: every ``every``
     steps, before every step that reported an event (a contact: where collisions make edges
-    show), and of the state each episode ended in."""
+    show), and of the state each episode ended in. An episode runs on past termination (the
+    task is over, not the physics: a chain of collisions may still be on its way) and stops
+    only at a physics error."""
     env = env.unwrapped
     taken = []
     for seed in seeds:
@@ -82,10 +84,10 @@ def episode_snapshots(
         for t in range(steps):
             action = rng.uniform(-1.0, 1.0, env.action_space.shape)
             before = env.snapshot()
-            _, _, terminated, truncated, info = env.step(action)
+            _, _, _, truncated, info = env.step(action)
             if t % every == 0 or info["events"]:
                 taken.append((before, action))
-            if terminated or truncated:
+            if truncated:
                 break
         taken.append((env.snapshot(), rng.uniform(-1.0, 1.0, env.action_space.shape)))
     return taken

@@ -15,7 +15,7 @@ def test_oracle_plan_beats_random_actions() -> None:
             env.reset(seed=seed)
             plan = None
             if policy == "oracle":
-                plan = plan_constant_action(env, np.random.default_rng(seed), grid=5, refine=8)
+                plan = plan_constant_action(env, np.random.default_rng(seed))
                 assert env.action_space.contains(plan)
             done = False
             while not done:

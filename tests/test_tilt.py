@@ -70,7 +70,10 @@ def test_brake_stops_the_sled_and_the_episode(env) -> None:
         steps += 1
         assert not truncated
     assert abs(info["variables"]["sled_vx"]) < tilt.REST_SPEED
-    assert steps < 20
+    # The slowest stop: 3.6 m/s against the least braking friction, 0.08 + 0.5, on the
+    # steepest downhill training tilt, 3 degrees.
+    slowest = 3.6 / (tilt.GRAVITY * (0.58 * math.cos(math.radians(3)) - math.sin(math.radians(3))))
+    assert steps <= math.ceil(slowest * 30)
 
 
 def test_sled_at_rest_in_the_zone_is_a_success(env) -> None:

@@ -34,9 +34,9 @@ use the training ranges; every ``ood`` range lies outside the training one):
 =============== ============= ============ ========= =========================================
 property        train         ood          valid     meaning
 =============== ============= ============ ========= =========================================
-track_friction  [0.03, 0.06]  [0.06, 0.08] [0, 0.5]  Coulomb friction of a glider on the track
+track_friction  [0.015, 0.04] [0.04, 0.06] [0, 0.5]  Coulomb friction of a glider on the track
                                                      (deceleration friction x 9.81 m/s^2)
-restitution     [0.7, 0.95]   [0.5, 0.7]   [0, 1]    of the glider-glider impacts
+restitution     [0.8, 0.95]   [0.65, 0.8]  [0, 1]    of the glider-glider impacts
 =============== ============= ============ ========= =========================================
 
 The end of a slot stops a glider dead.
@@ -55,10 +55,10 @@ its start: nothing pushes a glider left of it). Truncation: after 150 steps (5 s
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Mapping
 from operator import itemgetter
 
-import numpy as np
 import pymunk
 
 from causal_gym.envs.base import CausalSceneEnv
@@ -192,14 +192,14 @@ class GlidersEnv(CausalSceneEnv):
     outcome_parents = {
         "gliders_moved": tuple(f"glider{i}_x" for i in range(1, GLIDERS + 1)),
         "success": (
+            "target_glider",
             *(f"glider{i}_x" for i in range(2, GLIDERS + 1)),
             *(f"glider{i}_vx" for i in range(1, GLIDERS + 1)),
-            "target_glider",
         ),
     }
     property_ranges = {
-        "train": {"track_friction": (0.03, 0.06), "restitution": (0.7, 0.95)},
-        "ood": {"track_friction": (0.06, 0.08), "restitution": (0.5, 0.7)},
+        "train": {"track_friction": (0.015, 0.04), "restitution": (0.8, 0.95)},
+        "ood": {"track_friction": (0.04, 0.06), "restitution": (0.65, 0.8)},
     }
     colors = _COLORS
     surface_colors = _SURFACE_COLORS
@@ -210,10 +210,10 @@ class GlidersEnv(CausalSceneEnv):
     # ----- initial configuration and world building ----------------------------------------
 
     def _initial_state(
-        self, rng: np.random.Generator, properties: Mapping[str, float], do: Mapping[str, float]
+        self, rng: random.Random, properties: Mapping[str, float], do: Mapping[str, float]
     ) -> dict[str, float]:
         # Always one draw, so an intervention never shifts the draws of other variables.
-        target = float(rng.integers(2, GLIDERS))
+        target = float(rng.randrange(2, GLIDERS))
         state = {}
         for i, start in enumerate(STARTS, start=1):
             state[f"glider{i}_x"] = start

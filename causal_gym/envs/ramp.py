@@ -63,10 +63,10 @@ Events in ``info["events"]``: ``ball_hit_block``, ``block_hit_wall``.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Mapping
 from operator import itemgetter
 
-import numpy as np
 import pymunk
 
 from causal_gym.envs import zone
@@ -253,10 +253,10 @@ class RampEnv(CausalSceneEnv):
     # ----- initial configuration and world building ----------------------------------------
 
     def _initial_state(
-        self, rng: np.random.Generator, properties: Mapping[str, float], do: Mapping[str, float]
+        self, rng: random.Random, properties: Mapping[str, float], do: Mapping[str, float]
     ) -> dict[str, float]:
         # Always four draws, so an intervention never shifts the draws of other variables.
-        angle_u, distance_u, block_u, target_u = rng.uniform(size=4).tolist()
+        angle_u, distance_u, block_u, target_u = (rng.random() for _ in range(4))
         ramp_angle = do.get("ramp_angle", 20.0 + 20.0 * angle_u)
         distance_along_ramp = 0.8 + 0.2 * distance_u
         ball_x, ball_y = _point_above_ramp(ramp_angle, distance_along_ramp, BALL_RADIUS + 0.001)

@@ -56,9 +56,9 @@ the valid state space (``info["physics_error"]``). Events in ``info["events"]``:
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable, Mapping
 
-import numpy as np
 import pymunk
 from pymunk._chipmunk import lib
 
@@ -205,10 +205,10 @@ class SeesawEnv(CausalSceneEnv):
     # ----- initial configuration and world building ----------------------------------------
 
     def _initial_state(
-        self, rng: np.random.Generator, properties: Mapping[str, float], do: Mapping[str, float]
+        self, rng: random.Random, properties: Mapping[str, float], do: Mapping[str, float]
     ) -> dict[str, float]:
         # Always one draw, so an intervention never shifts the draws of other variables.
-        (target_u,) = rng.uniform(size=1).tolist()
+        target_u = rng.random()
         left_load = do.get("left_load", 0.0)
         state = {
             "left_load": left_load,
@@ -365,6 +365,8 @@ class SeesawEnv(CausalSceneEnv):
         canvas.bar(PIVOT_X, PIVOT_Y, bob_x, bob_y, 0.015, "beam")
         canvas.circle(bob_x, bob_y, BOB_RADIUS, "beam")
         # The pan hangs below the left end; its sand fills it in proportion to the load.
+        for side in (-1.0, 1.0):
+            canvas.bar(left_x, left_y, left_x + side * 0.14, left_y - 0.17, 0.004, "stand")
         canvas.rect(left_x - 0.15, left_y - 0.2, left_x + 0.15, left_y - 0.17, "stand")
         canvas.rect(
             left_x - 0.14, left_y - 0.17, left_x + 0.14, left_y - 0.17 + 0.05 * load, "sand"

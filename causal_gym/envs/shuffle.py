@@ -51,10 +51,10 @@ the valid state space (``info["physics_error"]``). Events in ``info["events"]``:
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from operator import itemgetter
 
-import numpy as np
 import pymunk
 
 from causal_gym.envs import zone
@@ -179,11 +179,11 @@ class ShuffleEnv(CausalSceneEnv):
     # ----- initial configuration and world building ----------------------------------------
 
     def _initial_state(
-        self, rng: np.random.Generator, properties: Mapping[str, float], do: Mapping[str, float]
+        self, rng: random.Random, properties: Mapping[str, float], do: Mapping[str, float]
     ) -> dict[str, float]:
         # Always five draws, so an intervention never shifts the draws of other variables.
-        target_puck = float(rng.integers(1, 4))
-        target_u, *start_u = rng.uniform(size=4).tolist()
+        target_puck = float(rng.randrange(1, 4))
+        target_u, *start_u = (rng.random() for _ in range(4))
         state = {"pusher_x": STROKE_START}
         for i, u in enumerate(start_u, start=1):
             state[f"puck{i}_x"] = 0.3 + 0.5 * u

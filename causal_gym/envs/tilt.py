@@ -60,10 +60,10 @@ move it again: success if it is inside the zone). Truncation: after 150 steps (5
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Mapping
 from operator import itemgetter
 
-import numpy as np
 import pymunk
 
 from causal_gym.envs import zone
@@ -173,10 +173,10 @@ class TiltEnv(CausalSceneEnv):
     # ----- initial configuration and world building ----------------------------------------
 
     def _initial_state(
-        self, rng: np.random.Generator, properties: Mapping[str, float], do: Mapping[str, float]
+        self, rng: random.Random, properties: Mapping[str, float], do: Mapping[str, float]
     ) -> dict[str, float]:
         # Always four draws, so an intervention never shifts the draws of other variables.
-        sled_u, speed_u, ball_u, target_u = rng.uniform(size=4).tolist()
+        sled_u, speed_u, ball_u, target_u = (rng.random() for _ in range(4))
         state = {
             "sled_x": 0.4 + 0.2 * sled_u,
             "sled_vx": 3.0 + 0.6 * speed_u,
