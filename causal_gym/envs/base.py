@@ -33,7 +33,7 @@ import numpy as np
 import pymunk
 
 from causal_gym import scm, tasks
-from causal_gym.physics import Canvas, stepper
+from causal_gym.physics import BodyReader, Canvas, stepper
 from causal_gym.scm import Variable
 
 OBS_MODES = ("state", "pixels", "dict")
@@ -484,7 +484,12 @@ class CausalSceneEnv(gym.Env):
         self._last_action = (math.nan,) * len(self.action_variables)
         self._backgrounds.clear()
         self.properties = properties
-        self._space = self._build(properties, initial_state)
+        self._space = self._build()
+        for name, value in properties.items():
+            self._set_property(name, value)
+        for name, value in initial_state.items():
+            self._set_state(name, value)
+        self._reader = BodyReader(self._space)
         self._step_physics = stepper(
             self._space, self._substep_dt, self.substeps, self._before_substep()
         )
@@ -669,7 +674,10 @@ class CausalSceneEnv(gym.Env):
         never shifts the draws of other variables."""
         raise NotImplementedError
 
-    def _build(self, properties: Mapping[str, float], state: Mapping[str, float]) -> pymunk.Space:
+    def _build(self) -> pymunk.Space:
+        """The episode's world: bodies, shapes and joints, added in the order ``_read_state``
+        expects from ``self._reader`` (a ``BodyReader``). The base class then sets every
+        property and initial state through ``_set_property`` and ``_set_state``."""
         raise NotImplementedError
 
     def _read_state(self) -> tuple[float, ...]:

@@ -66,7 +66,6 @@ from causal_gym.physics import (
     BODY_FIELDS,
     COMMON_COLORS,
     COMMON_SURFACE_COLORS,
-    BodyReader,
     Canvas,
     add_slider,
     new_space,
@@ -222,7 +221,7 @@ class GlidersEnv(CausalSceneEnv):
         state.update(do)
         return state
 
-    def _build(self, properties: Mapping[str, float], state: Mapping[str, float]) -> pymunk.Space:
+    def _build(self) -> pymunk.Space:
         space = new_space()
         space.gravity = (0.0, 0.0)  # the air track carries the gliders' weight
         self._gliders, self._shapes, self._friction_joints = [], [], []
@@ -237,12 +236,6 @@ class GlidersEnv(CausalSceneEnv):
             self._shapes.append(shape)
             self._friction_joints.append(friction)
         self._report_contacts(space, {(_GLIDER_TYPE, _GLIDER_TYPE): "gliders_collided"})
-        self._space = space
-        for name, value in properties.items():
-            self._set_property(name, value)
-        for name, value in state.items():
-            self._set_state(name, value)
-        self._reader = BodyReader(space)
         return space
 
     # ----- reading and writing variables ---------------------------------------------------

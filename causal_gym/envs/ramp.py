@@ -75,7 +75,6 @@ from causal_gym.physics import (
     BODY_FIELDS,
     COMMON_COLORS,
     COMMON_SURFACE_COLORS,
-    BodyReader,
     Canvas,
     box_world,
     set_angle,
@@ -274,7 +273,7 @@ class RampEnv(CausalSceneEnv):
         state.update(do)
         return state
 
-    def _build(self, properties: Mapping[str, float], state: Mapping[str, float]) -> pymunk.Space:
+    def _build(self) -> pymunk.Space:
         space, (_floor, right_wall, _ceiling, left_wall) = box_world(
             WORLD_WIDTH, WORLD_HEIGHT, WALL_THICKNESS, 1.0, 0.0
         )
@@ -305,12 +304,6 @@ class RampEnv(CausalSceneEnv):
                 (_BLOCK_TYPE, _WALL_TYPE): "block_hit_wall",
             },
         )
-        self._space = space
-        for name, value in properties.items():
-            self._set_property(name, value)
-        for name, value in state.items():
-            self._set_state(name, value)
-        self._reader = BodyReader(space)
         return space
 
     # ----- reading and writing variables ---------------------------------------------------

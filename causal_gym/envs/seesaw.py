@@ -67,7 +67,6 @@ from causal_gym.envs.base import CausalSceneEnv
 from causal_gym.physics import (
     COMMON_COLORS,
     COMMON_SURFACE_COLORS,
-    BodyReader,
     Canvas,
     new_space,
 )
@@ -225,7 +224,7 @@ class SeesawEnv(CausalSceneEnv):
         tangent = (left_load - payload_mass) * HALF_LENGTH / (BOB_MASS * BOB_DEPTH)
         return min(max(math.degrees(math.atan(tangent)), -STOP_ANGLE), STOP_ANGLE)
 
-    def _build(self, properties: Mapping[str, float], state: Mapping[str, float]) -> pymunk.Space:
+    def _build(self) -> pymunk.Space:
         space = new_space()
         space.gravity = (0.0, -GRAVITY)
         static = space.static_body
@@ -251,14 +250,8 @@ class SeesawEnv(CausalSceneEnv):
         self._stop_points = [stop.offset for stop in stops]
         space.add(self._beam, beam_shape, pivot, self._damper, *stops)
         self._report_contacts(space, {(_BEAM_TYPE, _STOP_TYPE): "beam_hit_stop"})
-        self._space = space
         self._handle = self._beam._body
         self._loads = [0.0, 0.0]  # left_load, payload_mass
-        for name, value in properties.items():
-            self._set_property(name, value)
-        for name, value in state.items():
-            self._set_state(name, value)
-        self._reader = BodyReader(space)
         return space
 
     def _before_substep(self) -> Callable[[], None]:

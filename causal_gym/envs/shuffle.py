@@ -63,7 +63,6 @@ from causal_gym.physics import (
     BODY_FIELDS,
     COMMON_COLORS,
     COMMON_SURFACE_COLORS,
-    BodyReader,
     Canvas,
     add_slider,
     new_space,
@@ -193,7 +192,7 @@ class ShuffleEnv(CausalSceneEnv):
         state.update(do)
         return state
 
-    def _build(self, properties: Mapping[str, float], state: Mapping[str, float]) -> pymunk.Space:
+    def _build(self) -> pymunk.Space:
         space = new_space()
         space.gravity = (0.0, 0.0)  # seen from above: the table carries the pucks' weight
         self._pusher = pymunk.Body(body_type=pymunk.Body.KINEMATIC)
@@ -214,13 +213,7 @@ class ShuffleEnv(CausalSceneEnv):
                 add_slider(space, puck, (LANE_START, lane_y), (LANE_END, lane_y))
             )
         self._report_contacts(space, {(_PUSHER_TYPE, _PUCK_TYPE): "pusher_hit_puck"})
-        self._space = space
         self._targets = (1.0, 0.0)  # target_puck, target_x: set below
-        for name, value in properties.items():
-            self._set_property(name, value)
-        for name, value in state.items():
-            self._set_state(name, value)
-        self._reader = BodyReader(space)
         return space
 
     # ----- reading and writing variables ---------------------------------------------------

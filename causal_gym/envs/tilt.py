@@ -72,7 +72,6 @@ from causal_gym.physics import (
     BODY_FIELDS,
     COMMON_COLORS,
     COMMON_SURFACE_COLORS,
-    BodyReader,
     Canvas,
     box_world,
     set_friction,
@@ -188,7 +187,7 @@ class TiltEnv(CausalSceneEnv):
         state.update(do)
         return state
 
-    def _build(self, properties: Mapping[str, float], state: Mapping[str, float]) -> pymunk.Space:
+    def _build(self) -> pymunk.Space:
         space, (_floor, right_wall, _ceiling, left_wall) = box_world(
             WORLD_WIDTH, WORLD_HEIGHT, WALL_THICKNESS, 1.0, 0.0
         )
@@ -224,13 +223,7 @@ class TiltEnv(CausalSceneEnv):
             space,
             {(_SLED_TYPE, _WALL_TYPE): "sled_hit_wall", (_BALL_TYPE, _STOP_TYPE): "ball_hit_stop"},
         )
-        self._space = space
         self._brake = 0.0
-        for name, value in properties.items():
-            self._set_property(name, value)
-        for name, value in state.items():
-            self._set_state(name, value)
-        self._reader = BodyReader(space)
         return space
 
     # ----- reading and writing variables ---------------------------------------------------
