@@ -25,7 +25,8 @@ def plan_constant_action(
     """The constant action whose counterfactual rest-of-episode scores best.
 
     ``grid`` points per action dimension are tried, then ``refine`` Gaussian perturbations of
-    the best; cost: ``grid ** dims + refine`` counterfactual rollouts.
+    the best, in three rounds whose spread halves each time (the first: one grid spacing
+    over two); cost: ``grid ** dims + refine`` counterfactual rollouts.
     """
     scene = env.unwrapped
     limit = env.spec.max_episode_steps if env.spec is not None else None
@@ -39,8 +40,9 @@ def plan_constant_action(
 
     scores = [score(candidate) for candidate in candidates]
     best, best_score = candidates[int(np.argmax(scores))], max(scores)
-    for _ in range(refine):
-        candidate = np.clip(best + rng.normal(0.0, 1.0 / grid, dims), -1.0, 1.0)
+    for i in range(refine):
+        spread = 0.5 ** (3 * i // refine) / grid
+        candidate = np.clip(best + rng.normal(0.0, spread, dims), -1.0, 1.0)
         candidate_score = score(candidate)
         if candidate_score > best_score:
             best, best_score = candidate, candidate_score

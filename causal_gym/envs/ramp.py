@@ -18,7 +18,8 @@ ball_push          [-0.25, 0.25] impulse along the ramp (downhill positive) give
 
 Observation (``obs_mode="state"``, float32, order ``state_variables``): ramp_angle [10, 50] deg,
 ball_x [0, 4] m, ball_y [0, 1.2] m, ball_vx, ball_vy [-15, 15] m/s, ball_angular_velocity
-[-250, 250] rad/s (counter-clockwise positive), block_x [1.6, 3.9] m, block_vx [-15, 15] m/s,
+[-250, 250] rad/s (counter-clockwise positive), block_x [1.6, 3.95] m (the wall's face is
+at 3.9; a block driven into it presses in by up to a centimetre), block_vx [-15, 15] m/s,
 target_x [2.0, 3.6] m (drawn in [2.25, 3.25], 0.25-1.45 m beyond the block).
 ``pixels``: uint8 RGB image of the scene, 84x84 by default.
 
@@ -196,10 +197,11 @@ class RampEnv(CausalSceneEnv):
             "rad/s",
             "ball spin, counter-clockwise positive",
         ),
-        Variable("block_x", "state", 1.6, WORLD_WIDTH - BLOCK_SIZE / 2, "m", "block centre"),
+        # A block driven into the right wall presses into it by up to about a centimetre.
+        Variable("block_x", "state", 1.6, WORLD_WIDTH - BLOCK_SIZE / 2 + 0.05, "m", "block centre"),
         Variable("block_vx", "state", -15.0, 15.0, "m/s", "block velocity"),
         Variable("target_x", "state", 2.0, 3.6, "m", "centre of the target zone (constant)"),
-        Variable("block_to_target", "outcome", -2.0, 1.9, "m", "block_x - target_x"),
+        Variable("block_to_target", "outcome", -2.0, 1.95, "m", "block_x - target_x"),
         Variable(
             "success", "outcome", 0.0, 1.0, "", "1 when the block rests inside the target zone"
         ),

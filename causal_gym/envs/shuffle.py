@@ -21,7 +21,8 @@ pusher_speed  [-1.5, 3] m/s   the pusher's velocity this step; it stops at the e
 ============= =============== ===================================================================
 
 Observation (``obs_mode="state"``, float32, order ``state_variables``): pusher_x [0.1, 1.0] m
-(starts at 0.1); for i = 1..3, ``puck{i}_x`` [0.1, 3.9] m (starts drawn in [0.3, 0.8]) and
+(starts at 0.1); for i = 1..3, ``puck{i}_x`` [0.1, 3.95] m (starts drawn in [0.3, 0.8]; a
+puck stopped by the end of its slot, at 3.9, may overshoot it by a centimetre) and
 ``puck{i}_vx`` [-4, 4] m/s; ``target_puck`` (an integer in 1..3, drawn uniformly; ``do``
 rounds it to the nearest integer); target_x [1.5, 3.7] m (drawn in [1.8, 3.4]).
 ``pixels``: uint8 RGB image of the scene, 84x84 by default.
@@ -138,13 +139,15 @@ class ShuffleEnv(CausalSceneEnv):
             var
             for i in (1, 2, 3)
             for var in (
-                Variable(f"puck{i}_x", "state", LANE_START, LANE_END, "m", f"centre of puck {i}"),
+                Variable(
+                    f"puck{i}_x", "state", LANE_START, LANE_END + 0.05, "m", f"centre of puck {i}"
+                ),
                 Variable(f"puck{i}_vx", "state", -4.0, 4.0, "m/s", f"velocity of puck {i}"),
             )
         ),
         Variable("target_puck", "state", 1.0, 3.0, "", "the puck to land (constant)"),
         Variable("target_x", "state", 1.5, 3.7, "m", "centre of the target zone (constant)"),
-        Variable("puck_to_target", "outcome", -3.6, 2.4, "m", "x of the named puck - target_x"),
+        Variable("puck_to_target", "outcome", -3.6, 2.5, "m", "x of the named puck - target_x"),
         Variable("success", "outcome", 0.0, 1.0, "", "1 when the named puck rests inside the zone"),
     )
     state_parents = {
