@@ -62,7 +62,7 @@ def test_leaving_the_valid_state_space_truncates_with_a_physics_error(env) -> No
     env.unwrapped.do(block_x=1.6, block_vx=-15.0)
     obs, _, _, truncated, info = env.step(HOLD)
     assert truncated
-    assert "block_x" in info["physics_error"] and "outside [1.6, 3.9]" in info["physics_error"]
+    assert "block_x" in info["physics_error"] and "outside [1.6, 3.95]" in info["physics_error"]
     assert env.observation_space.contains(obs) and np.isfinite(obs).all()
 
 

@@ -197,8 +197,8 @@ class RampEnv(CausalSceneEnv):
             "rad/s",
             "ball spin, counter-clockwise positive",
         ),
-        # A block driven into the right wall presses into it by up to about a centimetre.
-        Variable("block_x", "state", 1.6, WORLD_WIDTH - BLOCK_SIZE / 2 + 0.05, "m", "block centre"),
+        # A block driven into the right wall (its face at 3.9) presses in by up to a centimetre.
+        Variable("block_x", "state", 1.6, 3.95, "m", "block centre"),
         Variable("block_vx", "state", -15.0, 15.0, "m/s", "block velocity"),
         Variable("target_x", "state", 2.0, 3.6, "m", "centre of the target zone (constant)"),
         Variable("block_to_target", "outcome", -2.0, 1.95, "m", "block_x - target_x"),
