@@ -18,7 +18,10 @@ def env() -> gym.Env:
 
 
 def displacements(info: dict) -> np.ndarray:
-    return np.array([info["variables"][f"glider{i}_x"] for i in range(1, 7)]) - STARTS
+    return (
+        np.array([info["variables"][f"glider{i}_x"] for i in range(1, gliders.GLIDERS + 1)])
+        - STARTS
+    )
 
 
 def test_docstring_documents_every_variable() -> None:
@@ -26,11 +29,16 @@ def test_docstring_documents_every_variable() -> None:
         assert re.sub(r"glider\d", "glider{i}", name) in gliders.__doc__
 
 
-def test_the_chain_has_six_hops_and_no_shortcut(env) -> None:
+def test_the_chain_has_five_hops_and_no_shortcut(env) -> None:
     graph = env.unwrapped.causal_graph
-    assert nx.shortest_path_length(graph, "push_force", "glider6_x") == 6
-    for i in range(1, 7):
-        far = {f"glider{j}_{f}" for j in range(1, 7) if abs(i - j) > 1 for f in ("x", "vx")}
+    assert nx.shortest_path_length(graph, "push_force", "glider5_x") == 5
+    for i in range(1, gliders.GLIDERS + 1):
+        far = {
+            f"glider{j}_{f}"
+            for j in range(1, gliders.GLIDERS + 1)
+            if abs(i - j) > 1
+            for f in ("x", "vx")
+        }
         assert not far & set(graph.successors(f"glider{i}_x"))
 
 
@@ -46,7 +54,9 @@ def test_no_glider_touches_two_neighbours_or_outruns_the_speed_bound(env) -> Non
             d = displacements(info)
             contact = d[:-1] - d[1:] >= touching - 0.01
             assert not (contact[:-1] & contact[1:]).any()
-            speeds = [abs(info["variables"][f"glider{i}_vx"]) for i in range(1, 7)]
+            speeds = [
+                abs(info["variables"][f"glider{i}_vx"]) for i in range(1, gliders.GLIDERS + 1)
+            ]
             assert max(speeds) < gliders.MAX_SPEED
             assert "physics_error" not in info
             if terminated or truncated:
@@ -55,13 +65,13 @@ def test_no_glider_touches_two_neighbours_or_outruns_the_speed_bound(env) -> Non
 
 def test_a_harder_push_sets_more_gliders_moving(env) -> None:
     env.reset(seed=3)
-    last = {"target_glider": 5.0}  # the episode then ends only when glider 6 moves
+    last = {"target_glider": 4.0}  # the episode then ends only when glider 5 moves
     moved = [
         env.unwrapped.counterfactual(np.full((150, 1), a), last)["gliders_moved"][-1]
         for a in np.linspace(-0.9, 1.0, 12)
     ]
-    assert moved[0] == 1 and moved[-1] == 6
-    assert np.diff(moved).min() >= -1 and np.diff(moved).sum() == 5
+    assert moved[0] == 1 and moved[-1] == 5
+    assert np.diff(moved).min() >= -1 and np.diff(moved).sum() == 4
 
 
 def test_success_and_overshoot_end_the_episode(env) -> None:

@@ -1,6 +1,6 @@
-"""CausalWorld-Gliders-v0: a push travels down a row of six gliders; stop it after the named one.
+"""CausalWorld-Gliders-v0: a push travels down a row of five gliders; stop it after the named one.
 
-The scene, in metres, seen from the side: six gliders (0.3 long, 0.5 kg each) float on an air
+The scene, in metres, seen from the side: five gliders (0.3 long, 0.5 kg each) float on an air
 track. Each rides on a pin in its own slot, so glider i can travel only 0 to 0.3 m to the
 right of where it starts; neighbours start 0.2 m apart. A glider that is hit slides toward the
 next one and, if it is fast enough to close the 0.2 m gap before the track's friction stops it,
@@ -11,7 +11,7 @@ episode, and leave glider k+1 untouched.
 the next one takes 0.2 m more travel than its neighbour has made, and a slot allows 0.3 m, not
 0.4. Speeds stay below 2.5 m/s, so a glider crosses at most 0.083 m in one control step: less
 than the 0.1 m a hit glider would need to reach the glider after next within that step. So the
-push reaches glider 6 through six hops, push -> glider 1 -> glider 2 -> ... -> glider 6, and
+push reaches glider 5 through five hops, push -> glider 1 -> glider 2 -> ... -> glider 5, and
 nothing skips a link (``tests/test_env_contract.py`` checks it against the simulator).
 
 Each control step (1/30 s, 4 physics substeps) the agent intervenes on:
@@ -22,9 +22,9 @@ action      range    meaning
 push_force  [0, 4] N force on glider 1 for this step, applied as the impulse force x 1/30 s
 =========== ======== ========================================================================
 
-Observation (``obs_mode="state"``, float32, order ``state_variables``): for i = 1..6,
+Observation (``obs_mode="state"``, float32, order ``state_variables``): for i = 1..5,
 ``glider{i}_x`` (m; glider i starts at 0.35 + 0.5 (i - 1) and travels at most 0.3 m right of
-it) and ``glider{i}_vx`` [-2.5, 2.5] m/s; ``target_glider`` (k, an integer in 2..5, drawn
+it) and ``glider{i}_vx`` [-2.5, 2.5] m/s; ``target_glider`` (k, an integer in 2..4, drawn
 uniformly; ``do`` rounds it to the nearest integer).
 ``pixels``: uint8 RGB image of the scene, 84x84 by default.
 
@@ -73,7 +73,7 @@ from causal_gym.physics import (
 )
 from causal_gym.scm import Variable
 
-GLIDERS = 6
+GLIDERS = 5
 GLIDER_LENGTH, GLIDER_HEIGHT, GLIDER_MASS = 0.3, 0.12, 0.5  # m, m, kg
 FIRST_START, PITCH, TRAVEL = 0.35, 0.5, 0.3  # m: glider 1's start, start to start, slot length
 STROKE = 0.1  # m: the pusher reaches glider 1 only this far from its start
@@ -83,7 +83,7 @@ GRAVITY = 9.81  # m/s^2, only sets the friction force
 MOVED = 0.01  # m from its start: a glider has moved
 REST_SPEED = 0.01  # m/s
 MOVE_REWARD, SUCCESS_BONUS, OVERSHOOT_PENALTY = 0.2, 1.0, 1.0
-WORLD_WIDTH, WORLD_HEIGHT = 3.6, 0.4  # m
+WORLD_WIDTH, WORLD_HEIGHT = 3.0, 0.4  # m
 
 _GLIDER_TYPE = 1
 STARTS = tuple(FIRST_START + PITCH * i for i in range(GLIDERS))
@@ -236,6 +236,7 @@ class GlidersEnv(CausalSceneEnv):
             self._shapes.append(shape)
             self._friction_joints.append(friction)
         self._report_contacts(space, {(_GLIDER_TYPE, _GLIDER_TYPE): "gliders_collided"})
+        self._moved = [False] * GLIDERS
         return space
 
     # ----- reading and writing variables ---------------------------------------------------
@@ -277,24 +278,22 @@ class GlidersEnv(CausalSceneEnv):
 
     # ----- outcomes, reward, termination ---------------------------------------------------
 
-    def _moved(self, state: tuple[float, ...]) -> list[bool]:
-        return [state[2 * i] - start > MOVED for i, start in enumerate(STARTS)]
-
     def _outcomes(self, state: tuple[float, ...]) -> tuple[float, float]:
-        moved = self._moved(state)
+        # Which gliders have moved: kept for _terminated and the next step's _reward.
+        self._previous_moved = self._moved
+        moved = self._moved = [state[2 * i] - start > MOVED for i, start in enumerate(STARTS)]
         k = int(state[-1])
-        at_rest = all(abs(state[2 * i + 1]) < REST_SPEED for i in range(GLIDERS))
-        success = at_rest and moved[k - 1] and not moved[k]
+        success = moved[k - 1] and not moved[k] and max(map(abs, state[1:-1:2])) < REST_SPEED
         return float(sum(moved)), 1.0 if success else 0.0
 
     def _terminated(self, state: tuple[float, ...]) -> bool:
-        return self._outcome_values[1] == 1.0 or self._moved(state)[int(state[-1])]
+        return self._outcome_values[1] == 1.0 or self._moved[int(state[-1])]
 
     def _reward(
         self, previous: tuple[float, ...], state: tuple[float, ...], outcomes: tuple[float, ...]
     ) -> float:
         k = int(state[-1])
-        before, after = self._moved(previous), self._moved(state)
+        before, after = self._previous_moved, self._moved
         newly = sum(after[:k]) - sum(before[:k])
         overshoot = after[k] and not before[k]
         return MOVE_REWARD * newly + SUCCESS_BONUS * outcomes[1] - OVERSHOOT_PENALTY * overshoot
