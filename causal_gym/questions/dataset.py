@@ -12,8 +12,11 @@ hidden properties and has
   the same episode, same noise, under ``do(X = x)``?).
 
 Answers are computed by the simulator: ``env.unwrapped.counterfactual`` from the episode's
-start. Each question of a kind is drawn until its answer is a given class (cycling through the
-three), so every class holds about a third of every kind; the manifest records the balance.
+start. An intervention sets a hidden property to a value drawn uniformly from its valid range.
+Each question of a kind is drawn until its answer is a given class (cycling through the
+three), so every class holds about a third of every kind; for intervention and counterfactual
+questions the factual answer cycles too, independently of the answer, so that answering as if
+nothing had changed scores at chance. The manifest records the balance.
 
 Everything is deterministic in (scene, split, seed, task index), whatever the number of worker
 processes. Files: ``questions.npz`` (numpy arrays, no pickle) and ``manifest.json`` (what the
@@ -43,7 +46,7 @@ GENERATOR_VERSION = "1"
 KINDS = ("prediction", "intervention", "counterfactual")
 IMAGE_SIZE = (64, 64)
 TRAJECTORY_STRIDE = 5
-MAX_ATTEMPTS = 40  # draws per question to meet its class; then the last draw is kept
+MAX_ATTEMPTS = 60  # draws per question to meet its classes; then the last draw is kept
 _SPLIT_STREAMS = {"train": 0, "test": 1, "ood": 2, "surface": 3}
 
 
@@ -128,38 +131,61 @@ def _make_task(job: tuple[str, str, int, int, int, int, bool]) -> dict[str, np.n
 
     for kind in KINDS:
         for j in range(queries):
-            wanted = (task_index * queries + j) % len(CLASSES)
-            for _attempt in range(MAX_ATTEMPTS):
+            # The answer cycles through the classes; for a changed episode so does the factual
+            # answer, independently (9 pairs), so "nothing changes" scores at chance.
+            turn = task_index * queries + j
+            wanted = turn % len(CLASSES)
+            wanted_factual = None if kind == "prediction" else (turn // len(CLASSES)) % len(CLASSES)
+            chosen = fallback = None
+            for attempt in range(1, MAX_ATTEMPTS + 1):
                 config = draw_config(design, rng, properties, ranges, biased=True)
                 episode_seed, obs, factual, actions = play(config)
-                factual_answer = design.answer(_final_values(factual))
-                target, value = "", np.nan
-                answer = factual_answer
+                final = _final_values(factual)
+                candidate = {
+                    "config": config,
+                    "seed": episode_seed,
+                    "obs": obs,
+                    "factual": final,
+                    "factual_answer": design.answer(final),
+                    "answer": design.answer(final),
+                    "target": "",
+                    "value": np.nan,
+                    "action": actions[0],
+                    "attempts": attempt,
+                }
                 if kind != "prediction":
                     options = design.interventions(config)
                     target = options[int(rng.integers(len(options)))]
-                    value = float(rng.uniform(*ranges[target]))
+                    variable = cls.variable(target)
+                    value = float(rng.uniform(variable.low, variable.high))
                     changed = env.counterfactual(actions, interventions={target: value})
-                    answer = design.answer(_final_values(changed))
-                if answer == wanted:
-                    break
-            state, image = observed(obs)
-            add(f"{kind}_seed", episode_seed)
-            add(f"{kind}_config", [config[n] for n in design.config])
+                    candidate.update(
+                        target=target, value=value, answer=design.answer(_final_values(changed))
+                    )
+                if candidate["answer"] == wanted:
+                    if wanted_factual in (None, candidate["factual_answer"]):
+                        chosen = candidate
+                        break
+                    fallback = fallback or candidate
+            # Where no draw met both classes, the answer's class comes first.
+            chosen = chosen or fallback or candidate
+            state, image = observed(chosen["obs"])
+            add(f"{kind}_seed", chosen["seed"])
+            add(f"{kind}_config", [chosen["config"][n] for n in design.config])
             add(f"{kind}_state", state)
-            add(f"{kind}_action", actions[0])
-            add(f"{kind}_answer", answer)
-            add(f"{kind}_attempts", _attempt + 1)
+            add(f"{kind}_action", chosen["action"])
+            add(f"{kind}_answer", chosen["answer"])
+            add(f"{kind}_attempts", chosen["attempts"])
             if images:
                 add(f"{kind}_image", image)
             if kind != "prediction":
-                add(f"{kind}_target", cls.property_variables.index(target))
-                add(f"{kind}_value", value)
+                add(f"{kind}_target", cls.property_variables.index(chosen["target"]))
+                add(f"{kind}_value", chosen["value"])
             if kind == "counterfactual":
-                add("counterfactual_factual_answer", factual_answer)
+                add("counterfactual_factual_answer", chosen["factual_answer"])
                 add(
                     "counterfactual_factual_final_state",
-                    [_final_values(factual)[n] for n in cls.state_variables],
+                    [chosen["factual"][n] for n in cls.state_variables],
                 )
     arrays = {name: np.asarray(values)[None] for name, values in out.items()}
     arrays["task_seed"] = np.array([task_seed])

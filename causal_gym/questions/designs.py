@@ -28,7 +28,7 @@ CausalWorld-Seesaw-v0     sand <- payload mass   more sand for heavier payloads
 ========================= ====================== ===============================================
 
 Intervention and counterfactual questions change one hidden property (``interventions``
-below) to a new value drawn from the task split's range.
+below) to a new value drawn from its valid range.
 """
 
 from __future__ import annotations
