@@ -1,11 +1,13 @@
 """The CausalWorld question benchmark: generate its datasets (models come with world_models).
 
-    python examples/question_benchmark.py --generate [--out data/questions] [--tasks 200]
-        [--scene ID ...] [--splits train test ood] [--seed 0] [--no-images]
+    python examples/question_benchmark.py --generate [--out data/questions] [--tasks 40]
+        [--scene ID ...] [--splits train test] [--seed 0] [--no-images]
 
 ``--generate`` writes one dataset per scene and split, ``OUT/<scene>/<split>/`` with
 ``questions.npz`` and ``manifest.json`` (see ``causal_gym.questions``), using every core, and
-prints each one's class balance. The same datasets come from
+prints each one's class balance. The defaults are the default benchmark: every scene, splits
+``train`` and ``test``, 40 tasks each (3 questions of each kind per task), which generates in
+under 5 minutes on 2 cores (``benchmarks/question_throughput.py``). The same datasets come from
 ``python -m causal_gym.questions --scene ID --split SPLIT --out DIR``.
 """
 
@@ -15,7 +17,7 @@ import argparse
 import time
 from pathlib import Path
 
-from causal_gym.questions import DESIGNS, KINDS, generate, save
+from causal_gym.questions import DEFAULT_SPLITS, DEFAULT_TASKS, DESIGNS, KINDS, generate, save
 
 
 def main() -> None:
@@ -26,10 +28,10 @@ def main() -> None:
     parser.add_argument(
         "--splits",
         nargs="*",
-        default=["train", "test", "ood"],
+        default=list(DEFAULT_SPLITS),
         choices=["train", "test", "ood", "surface"],
     )
-    parser.add_argument("--tasks", type=int, default=200)
+    parser.add_argument("--tasks", type=int, default=DEFAULT_TASKS)
     parser.add_argument("--shots", type=int, default=5)
     parser.add_argument("--queries", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)

@@ -57,25 +57,9 @@ def test_interventions_change_a_hidden_property_only(dataset) -> None:
 
 
 def test_generation_is_deterministic_whatever_the_number_of_workers() -> None:
-    one = generate(
-        "CausalWorld-Tilt-v0",
-        "test",
-        seed=5,
-        tasks_count=4,
-        shots=1,
-        queries=1,
-        images=True,
-        workers=1,
-    )
-    two = generate(
-        "CausalWorld-Tilt-v0",
-        "test",
-        seed=5,
-        tasks_count=4,
-        shots=1,
-        queries=1,
-        images=True,
-        workers=2,
+    one, two = (
+        generate("CausalWorld-Tilt-v0", "test", 5, 4, shots=1, queries=1, workers=workers)
+        for workers in (1, 2)
     )
     assert one.arrays.keys() == two.arrays.keys()
     for name in one.arrays:

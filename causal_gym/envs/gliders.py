@@ -19,7 +19,7 @@ Each control step (1/30 s, 4 physics substeps) the agent intervenes on:
 =========== ======== ========================================================================
 action      range    meaning
 =========== ======== ========================================================================
-push_force  [0, 4] N force on glider 1 for this step, applied as the impulse force x 1/30 s
+push_force  [0, 5] N force on glider 1 for this step, applied as the impulse force x 1/30 s
 =========== ======== ========================================================================
 
 Observation (``obs_mode="state"``, float32, order ``state_variables``): for i = 1..5,

@@ -6,6 +6,8 @@ generator and the file format. ``python -m causal_gym.questions --help`` generat
 """
 
 from causal_gym.questions.dataset import (
+    DEFAULT_SPLITS,
+    DEFAULT_TASKS,
     GENERATOR_VERSION,
     KINDS,
     QuestionSet,
@@ -17,6 +19,8 @@ from causal_gym.questions.designs import CLASSES, DESIGNS, SceneQuestions
 
 __all__ = [
     "CLASSES",
+    "DEFAULT_SPLITS",
+    "DEFAULT_TASKS",
     "DESIGNS",
     "GENERATOR_VERSION",
     "KINDS",

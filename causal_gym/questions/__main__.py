@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from causal_gym.questions import DESIGNS, KINDS, generate, save
+from causal_gym.questions import DEFAULT_TASKS, DESIGNS, KINDS, generate, save
 
 
 def main() -> None:
@@ -13,7 +13,7 @@ def main() -> None:
     parser.add_argument("--scene", required=True, choices=sorted(DESIGNS))
     parser.add_argument("--split", default="train", choices=["train", "test", "ood", "surface"])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--tasks", type=int, default=200)
+    parser.add_argument("--tasks", type=int, default=DEFAULT_TASKS)
     parser.add_argument("--shots", type=int, default=5, help="support episodes per task")
     parser.add_argument("--queries", type=int, default=3, help="questions of each kind per task")
     parser.add_argument("--no-images", action="store_true", help="state vectors only")

@@ -12,9 +12,11 @@ hidden properties and has
   the same episode, same noise, under ``do(X = x)``?).
 
 Answers are computed by the simulator: ``env.unwrapped.counterfactual`` from the episode's
-start. An intervention sets a hidden property to a value drawn uniformly from its valid range.
+start. An intervention sets a hidden property to a value drawn uniformly from its valid range
+(or the narrower range its scene's design names).
 Each question of a kind is drawn until its answer is a given class (cycling through the
-three), so every class holds about a third of every kind; for intervention and counterfactual
+three), so every class holds about a third of every kind (draws that do not suit one question
+are kept for the task's later ones); for intervention and counterfactual
 questions the factual answer cycles too, independently of the answer, so that answering as if
 nothing had changed scores at chance. The manifest records the balance.
 
@@ -42,11 +44,13 @@ import numpy as np
 from causal_gym import SCENES, tasks
 from causal_gym.questions.designs import CLASSES, DESIGNS, SceneQuestions, draw_config
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 KINDS = ("prediction", "intervention", "counterfactual")
 IMAGE_SIZE = (64, 64)
 TRAJECTORY_STRIDE = 5
-MAX_ATTEMPTS = 60  # draws per question to meet its classes; then the last draw is kept
+DEFAULT_TASKS = 40  # per scene and split: the default benchmark generates in < 5 min on 2 cores
+DEFAULT_SPLITS = ("train", "test")
+MAX_DRAWS = 60  # new episodes per question to meet its classes; then the answer class decides
 _SPLIT_STREAMS = {"train": 0, "test": 1, "ood": 2, "surface": 3}
 
 
@@ -76,6 +80,11 @@ def _env(scene: str, images: bool) -> gym.Env:
 
 def _final_values(trajectory: Any) -> dict[str, float]:
     return dict(zip(trajectory.variables, trajectory.values[-1].tolist(), strict=True))
+
+
+def _suits(candidate: Mapping[str, Any], wanted: int, wanted_factual: int | None) -> bool:
+    """Whether a drawn question has the wanted answer (and factual answer, unless None)."""
+    return candidate["answer"] == wanted and wanted_factual in (None, candidate["factual_answer"])
 
 
 def _make_task(job: tuple[str, str, int, int, int, int, bool]) -> dict[str, np.ndarray]:
@@ -129,53 +138,68 @@ def _make_task(job: tuple[str, str, int, int, int, int, bool]) -> dict[str, np.n
         if images:
             add("support_image", image)
 
+    def draw(kind: str) -> dict[str, Any]:
+        """A new episode for a question of ``kind``, with its factual and changed answers."""
+        config = draw_config(design, rng, properties, ranges, biased=True)
+        episode_seed, obs, factual, actions = play(config)
+        final = _final_values(factual)
+        candidate = {
+            "config": config,
+            "seed": episode_seed,
+            "obs": obs,
+            "factual": final,
+            "factual_answer": design.answer(final),
+            "answer": design.answer(final),
+            "target": "",
+            "value": np.nan,
+            "action": actions[0],
+        }
+        if kind != "prediction":
+            options = design.interventions(config)
+            target = options[int(rng.integers(len(options)))]
+            value = float(rng.uniform(*design.intervention_range(target)))
+            changed = env.counterfactual(actions, interventions={target: value})
+            candidate.update(
+                target=target, value=value, answer=design.answer(_final_values(changed))
+            )
+        return candidate
+
+    # Draws that did not suit the question they were made for wait here for the task's later
+    # questions; intervention and counterfactual questions are drawn alike, so they share one.
+    # A class pair that MAX_DRAWS draws did not meet gets one more draw at most in this task.
+    pools: dict[str, list[dict[str, Any]]] = {"prediction": [], "changed": []}
+    unmet: dict[str, set[tuple[int, int | None]]] = {"prediction": set(), "changed": set()}
     for kind in KINDS:
+        family = "prediction" if kind == "prediction" else "changed"
+        pool = pools[family]
         for j in range(queries):
             # The answer cycles through the classes; for a changed episode so does the factual
             # answer, independently (9 pairs), so "nothing changes" scores at chance.
             turn = task_index * queries + j
             wanted = turn % len(CLASSES)
             wanted_factual = None if kind == "prediction" else (turn // len(CLASSES)) % len(CLASSES)
-            chosen = fallback = None
-            for attempt in range(1, MAX_ATTEMPTS + 1):
-                config = draw_config(design, rng, properties, ranges, biased=True)
-                episode_seed, obs, factual, actions = play(config)
-                final = _final_values(factual)
-                candidate = {
-                    "config": config,
-                    "seed": episode_seed,
-                    "obs": obs,
-                    "factual": final,
-                    "factual_answer": design.answer(final),
-                    "answer": design.answer(final),
-                    "target": "",
-                    "value": np.nan,
-                    "action": actions[0],
-                    "attempts": attempt,
-                }
-                if kind != "prediction":
-                    options = design.interventions(config)
-                    target = options[int(rng.integers(len(options)))]
-                    variable = cls.variable(target)
-                    value = float(rng.uniform(variable.low, variable.high))
-                    changed = env.counterfactual(actions, interventions={target: value})
-                    candidate.update(
-                        target=target, value=value, answer=design.answer(_final_values(changed))
-                    )
-                if candidate["answer"] == wanted:
-                    if wanted_factual in (None, candidate["factual_answer"]):
-                        chosen = candidate
-                        break
-                    fallback = fallback or candidate
-            # Where no draw met both classes, the answer's class comes first.
-            chosen = chosen or fallback or candidate
+            chosen = next((c for c in pool if _suits(c, wanted, wanted_factual)), None)
+            draws = 0
+            limit = 1 if (wanted, wanted_factual) in unmet[family] else MAX_DRAWS
+            while chosen is None and draws < limit:
+                candidate = draw(kind)
+                draws += 1
+                if _suits(candidate, wanted, wanted_factual):
+                    chosen = candidate
+                else:
+                    pool.append(candidate)
+            if chosen is None:
+                # No draw met both classes: the answer's class comes first.
+                unmet[family].add((wanted, wanted_factual))
+                chosen = next((c for c in pool if _suits(c, wanted, None)), pool[-1])
+            pool[:] = [c for c in pool if c is not chosen]
             state, image = observed(chosen["obs"])
             add(f"{kind}_seed", chosen["seed"])
             add(f"{kind}_config", [chosen["config"][n] for n in design.config])
             add(f"{kind}_state", state)
             add(f"{kind}_action", chosen["action"])
             add(f"{kind}_answer", chosen["answer"])
-            add(f"{kind}_attempts", chosen["attempts"])
+            add(f"{kind}_draws", draws)
             if images:
                 add(f"{kind}_image", image)
             if kind != "prediction":
@@ -200,7 +224,7 @@ _DTYPES = {
     "action": np.float32,
     "trajectory": np.float32,
     "target": np.int16,
-    "attempts": np.int16,
+    "draws": np.int16,
 }
 
 
@@ -215,7 +239,7 @@ def generate(
     scene: str,
     split: str = "train",
     seed: int = 0,
-    tasks_count: int = 100,
+    tasks_count: int = DEFAULT_TASKS,
     shots: int = 5,
     queries: int = 3,
     images: bool = True,
@@ -290,7 +314,7 @@ def _manifest(
         "action_variables": list(cls.action_variables),
         "property_variables": list(cls.property_variables),
         "balance": balance,
-        "mean_attempts": {kind: float(arrays[f"{kind}_attempts"].mean()) for kind in KINDS},
+        "mean_draws": {kind: float(arrays[f"{kind}_draws"].mean()) for kind in KINDS},
         "arrays": {
             name: {"shape": list(array.shape), "dtype": str(array.dtype)}
             for name, array in sorted(arrays.items())

@@ -28,13 +28,15 @@ CausalWorld-Seesaw-v0     sand <- payload mass   more sand for heavier payloads
 ========================= ====================== ===============================================
 
 Intervention and counterfactual questions change one hidden property (``interventions``
-below) to a new value drawn from its valid range.
+below) to a new value drawn uniformly from its valid range (Gliders: from track_friction
+[0, 0.06] and restitution [0.5, 1], where a change can carry the push further as well as stop
+it sooner).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -54,7 +56,9 @@ class SceneQuestions:
     to the constant action, in [-1, 1]. ``outcome``
     names the outcome variable the answer reads at the end of the episode and ``band`` its
     half-width; ``classify`` replaces that rule where a scene needs its own. ``interventions``
-    lists the hidden properties a question may set, as a function of the configuration.
+    lists the hidden properties a question may set, as a function of the configuration, and
+    ``intervention_ranges`` narrows where their new values are drawn, for a property whose
+    valid range lies mostly on one side of its effect.
     """
 
     scene: str
@@ -68,6 +72,15 @@ class SceneQuestions:
     horizon: int = 150
     classify: Callable[[Mapping[str, float]], int] | None = None
     choices: tuple[str, ...] = ()
+    intervention_ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+
+    def intervention_range(self, name: str) -> tuple[float, float]:
+        """Where a question's ``do(name = x)`` draws x: ``intervention_ranges`` or else the
+        property's valid range."""
+        if name in self.intervention_ranges:
+            return self.intervention_ranges[name]
+        variable = SCENES[self.scene].variable(name)
+        return variable.low, variable.high
 
     def reset_interventions(self, config: Mapping[str, float]) -> dict[str, float]:
         """The configuration's values of the scene's state variables (the rest of it only
@@ -133,6 +146,9 @@ DESIGNS: dict[str, SceneQuestions] = {
             band=0.0,
             classify=_gliders_answer,
             choices=("target_glider",),
+            # Most of the valid ranges (friction to 0.5, restitution from 0) only stop the
+            # push sooner; these ranges also let a change carry it further.
+            intervention_ranges={"track_friction": (0.0, 0.06), "restitution": (0.5, 1.0)},
         ),
         SceneQuestions(
             scene="CausalWorld-Shuffle-v0",

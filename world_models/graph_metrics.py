@@ -1,0 +1,71 @@
+"""Scores of a learned directed graph against the true one (binary adjacency matrices).
+
+Convention: ``adjacency[j, k] != 0`` is the edge j -> k, as in the NOTEARS weight matrix W.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+
+@dataclass(frozen=True)
+class GraphScores:
+    """SHD and directed-edge precision, recall and F1 of a learned graph."""
+
+    shd: int
+    precision: float
+    recall: float
+    f1: float
+    true_edges: int
+    learned_edges: int
+
+
+def _binary(adjacency: np.ndarray, name: str) -> np.ndarray:
+    matrix = np.asarray(adjacency)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"{name} must be a square matrix, got shape {matrix.shape}")
+    if not np.all(np.isfinite(matrix)):
+        raise ValueError(f"{name} has NaN or infinite entries")
+    return matrix != 0
+
+
+def structural_hamming_distance(true: np.ndarray, learned: np.ndarray) -> int:
+    """Edge insertions, deletions and reversals that turn ``learned`` into ``true``; a reversed
+    edge counts once."""
+    truth, guess = _binary(true, "true"), _binary(learned, "learned")
+    if truth.shape != guess.shape:
+        raise ValueError(f"shapes differ: true {truth.shape}, learned {guess.shape}")
+    # Compare the skeletons (unordered pairs) and, where both have an edge, the directions.
+    true_pairs, learned_pairs = truth | truth.T, guess | guess.T
+    upper = np.triu(np.ones_like(truth), k=1)
+    missing_or_extra = int(np.sum((true_pairs != learned_pairs) & upper))
+    shared = true_pairs & learned_pairs & upper
+    wrong_direction = int(np.sum(shared & ((truth != guess) | (truth.T != guess.T))))
+    return missing_or_extra + wrong_direction
+
+
+def score_graph(true: np.ndarray, learned: np.ndarray) -> GraphScores:
+    """SHD plus precision, recall and F1 over directed edges (a reversed edge is wrong)."""
+    truth, guess = _binary(true, "true"), _binary(learned, "learned")
+    shd = structural_hamming_distance(truth, guess)
+    off_diagonal = ~np.eye(len(truth), dtype=bool)
+    truth, guess = truth & off_diagonal, guess & off_diagonal
+    hits = int(np.sum(truth & guess))
+    true_edges, learned_edges = int(truth.sum()), int(guess.sum())
+    precision = hits / learned_edges if learned_edges else float(true_edges == 0)
+    recall = hits / true_edges if true_edges else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return GraphScores(shd, precision, recall, f1, true_edges, learned_edges)
+
+
+def adjacency_of(graph: nx.DiGraph, nodes: list[str]) -> np.ndarray:
+    """The 0/1 adjacency matrix of ``graph`` restricted to ``nodes``, in that order."""
+    index = {name: i for i, name in enumerate(nodes)}
+    matrix = np.zeros((len(nodes), len(nodes)))
+    for parent, child in graph.edges:
+        if parent in index and child in index:
+            matrix[index[parent], index[child]] = 1.0
+    return matrix
