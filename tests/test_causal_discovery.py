@@ -121,7 +121,7 @@ def test_fit_dag_rejects_bad_input() -> None:
         fit_dag(np.zeros(10))
     with pytest.raises(ValueError, match="NaN"):
         fit_dag(np.full((10, 3), np.nan))
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match=r"unknown settings.*valid: method, l1"):
         fit_dag(np.zeros((10, 3)), not_a_setting=1)
     assert DagFitConfig().method == "dagma"
 

@@ -1,10 +1,12 @@
 """Causal world models (torch): the CSML meta-learner and its baselines.
 
-Landed so far: causal induction (``fit_dag``: NOTEARS' Eq. 1 by augmented Lagrangian, or
-DAGMA's log-det path; the differentiable score and acyclicity functions), graph scores (SHD,
-edge precision / recall / F1), interventional and counterfactual inference in a structural
-model, and synthetic linear SEMs for testing. Perception, GCN reasoning and meta-training come
-next (see the world-model issue).
+Landed so far, one module each: perception (``StateEncoder`` MLP, ``ViTEncoder`` with K heads),
+causal induction (``fit_dag``: NOTEARS' Eq. 1 by augmented Lagrangian, or DAGMA's log-det
+path; the differentiable score and acyclicity functions), reasoning (``GCNReasoner``: Eq. 2
+along the graph, each node predicted from its parents), interventional and counterfactual
+inference in such a structural model, graph scores (SHD, edge precision / recall / F1), and
+synthetic linear SEMs for testing. Meta-training (Algorithm 1) and the baselines come next
+(see the world-model issue).
 """
 
 from world_models.causal_discovery import (
@@ -16,10 +18,15 @@ from world_models.causal_discovery import (
 )
 from world_models.graph_metrics import GraphScores, adjacency_of, score_graph
 from world_models.inference import counterfactual, intervene
+from world_models.perception import StateEncoder, ViTEncoder
+from world_models.reasoning import GCNReasoner
 
 __all__ = [
     "DagFitConfig",
+    "GCNReasoner",
     "GraphScores",
+    "StateEncoder",
+    "ViTEncoder",
     "adjacency_of",
     "counterfactual",
     "dagma_acyclicity",

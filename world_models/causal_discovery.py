@@ -17,14 +17,14 @@ again with half the step size and s widened by 0.1. It is the default: faster, a
 in ``benchmarks/fit_dag.py``.
 
 The score and both acyclicity functions are differentiable torch functions, for the CSML outer
-loop; the solvers use their closed-form gradients (``tests/test_causal_discovery.py`` checks
-them against autograd).
+loop. The DAGMA solver steps with their closed-form gradients (``tests/test_causal_discovery.py``
+checks them against autograd); the NOTEARS solver differentiates them with autograd.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 import networkx as nx
 import numpy as np
@@ -90,6 +90,10 @@ def fit_dag(samples: np.ndarray, config: DagFitConfig | None = None, **overrides
     After fitting, self-loops and weights below ``threshold`` in size are dropped, then, should
     a cycle remain, the weakest edge on it, until the graph is acyclic.
     """
+    unknown = set(overrides) - {f.name for f in fields(DagFitConfig)}
+    if unknown:
+        valid = ", ".join(f.name for f in fields(DagFitConfig))
+        raise ValueError(f"unknown settings {sorted(unknown)}; valid: {valid}")
     config = replace(config or DagFitConfig(), **overrides)
     if config.method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {config.method!r}")
@@ -112,10 +116,14 @@ def fit_dag(samples: np.ndarray, config: DagFitConfig | None = None, **overrides
 # of the torch functions above. NOTEARS' few hundred L-BFGS steps per solve use torch autograd.
 
 
-def _score(weights: np.ndarray, covariance: np.ndarray) -> tuple[float, np.ndarray]:
-    """The least-squares score and its gradient, from the covariance Z^T Z / N."""
+def _score(weights: np.ndarray, covariance: np.ndarray) -> float:
+    """The least-squares score, from the covariance Z^T Z / N."""
     residual = np.eye(len(weights)) - weights
-    return 0.5 * float(np.trace(residual.T @ covariance @ residual)), -covariance @ residual
+    return 0.5 * float(np.trace(residual.T @ covariance @ residual))
+
+
+def _score_gradient(weights: np.ndarray, covariance: np.ndarray) -> np.ndarray:
+    return covariance @ weights - covariance
 
 
 class _Adam:
@@ -182,10 +190,10 @@ def _dagma_solve(
             return weights, True
         if (inverse < -1e-12).any():
             return weights, True
-        _, score_gradient = _score(weights, covariance)
+        score_gradient = _score_gradient(weights, covariance)
         adam.step(mu * (score_gradient + config.l1 * np.sign(weights)) + 2 * weights * inverse.T)
         if iteration % config.check_every == 0:
-            score, _ = _score(weights, covariance)
+            score = _score(weights, covariance)
             _, logdet = np.linalg.slogdet(s * eye - weights * weights)
             h = -logdet + len(weights) * math.log(s)
             current = mu * (score + config.l1 * np.abs(weights).sum()) + h
