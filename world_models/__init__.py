@@ -5,8 +5,9 @@ causal induction (``fit_dag``: NOTEARS' Eq. 1 by augmented Lagrangian, or DAGMA'
 path; the differentiable score and acyclicity functions), reasoning (``GCNReasoner``: Eq. 2
 along the graph, each node predicted from its parents), interventional and counterfactual
 inference in such a structural model, graph scores (SHD, edge precision / recall / F1), and
-synthetic linear SEMs for testing. Meta-training (Algorithm 1) and the baselines come next
-(see the world-model issue).
+synthetic linear SEMs for testing; ``csml``: the first CSML model on the question benchmark
+(state inputs) with Algorithm 1's meta-training. It learns prediction questions; intervention
+and counterfactual questions, pixels and the baselines are the world-model issue's next steps.
 """
 
 from world_models.causal_discovery import (
@@ -16,12 +17,15 @@ from world_models.causal_discovery import (
     least_squares_score,
     notears_acyclicity,
 )
+from world_models.csml import CSML, CSMLConfig, meta_train
 from world_models.graph_metrics import GraphScores, adjacency_of, score_graph
 from world_models.inference import counterfactual, intervene
 from world_models.perception import StateEncoder, ViTEncoder
 from world_models.reasoning import GCNReasoner
 
 __all__ = [
+    "CSML",
+    "CSMLConfig",
     "DagFitConfig",
     "GCNReasoner",
     "GraphScores",
@@ -33,6 +37,7 @@ __all__ = [
     "fit_dag",
     "intervene",
     "least_squares_score",
+    "meta_train",
     "notears_acyclicity",
     "score_graph",
 ]

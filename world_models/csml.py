@@ -1,0 +1,298 @@
+"""CSML on the question benchmark (state inputs): Algorithm 1 of the CSML paper.
+
+Nodes of the learned graph: K symbols encoded from a question's initial state and action
+(``StateEncoder``), one root per hidden property of the scene, and the answer's outcome node
+(a scalar o; the three answers are ordinal, P(answer <= c) = sigmoid(threshold_c - o)).
+Structural prior: hidden properties have no parents, the outcome has no children, no
+self-loops; everything else, the graph W learns.
+
+Reasoning parameters (adapted per task in the inner loop): the ``GCNReasoner``, the hidden
+roots' values and the thresholds. A task's hidden properties are therefore inferred from its
+few support episodes. Meta-training (Algorithm 1), per meta-batch:
+
+1. graph step: one Adam step on W for Eq. 1's score over the batch's support symbols (hidden
+   roots included) plus the answer loss, L1 and NOTEARS' h(W) (reasoner held fixed);
+2. inner loop: ``inner_steps`` gradient steps of the reasoning parameters on each task's support
+   answers (``torch.func.grad`` over ``functional_call``, kept differentiable);
+3. outer step: the query loss (prediction questions), plus ``property_weight`` x the squared
+   error of the adapted hidden roots against the task's true properties (scaled to the training
+   range, known for training tasks only: it fixes the roots' units, so that do(property = x)
+   means x), back-propagated through the inner loop into the encoder and the reasoning
+   parameters' initial values.
+
+Questions: prediction reads the outcome node; intervention sets the hidden root to the value
+(``inference``'s do on a root: the outcome is recomputed from its parents); counterfactual first
+abducts the hidden roots from the factual episode and its observed answer (gradient steps on
+that one episode), then intervenes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.func import functional_call, grad
+
+from causal_gym import SCENES, tasks
+from causal_gym.questions import QuestionSet
+from world_models.causal_discovery import least_squares_score, notears_acyclicity
+from world_models.perception import StateEncoder
+from world_models.reasoning import GCNReasoner
+
+KINDS = ("prediction", "intervention", "counterfactual")
+
+
+@dataclass
+class CSMLConfig:
+    """Settings of ``CSML``; printed at the start of ``meta_train``."""
+
+    symbols: int = 4  # K, encoded from state and action
+    hidden: int = 32
+    inner_steps: int = 3
+    inner_lr: float = 0.3  # alpha of Algorithm 1
+    abduction_steps: int = 3
+    outer_lr: float = 3e-3  # beta of Algorithm 1
+    graph_lr: float = 1e-2
+    graph_l1: float = 1e-3
+    acyclicity_weight: float = 10.0
+    property_weight: float = 1.0
+    meta_batch: int = 8
+    iterations: int = 300
+    seed: int = 0
+
+
+@dataclass
+class TaskTensors:
+    """One dataset as tensors: inputs standardised, properties and interventions scaled to the
+    scene's training ranges ([0, 1] inside them)."""
+
+    support: torch.Tensor  # T x S x F
+    support_answer: torch.Tensor  # T x S
+    properties: torch.Tensor  # T x P
+    queries: dict[str, torch.Tensor]  # kind -> T x Q x F
+    answers: dict[str, torch.Tensor]  # kind -> T x Q
+    targets: dict[str, torch.Tensor]  # kind -> T x Q (property index)
+    values: dict[str, torch.Tensor]  # kind -> T x Q (scaled)
+    factual_answer: torch.Tensor  # T x Q
+
+
+class CSML(nn.Module):
+    """Encoder, learned graph and GCN reasoner for one scene's questions."""
+
+    def __init__(self, dataset: QuestionSet, config: CSMLConfig | None = None):
+        super().__init__()
+        self.config = config or CSMLConfig()
+        manifest = dataset.manifest
+        self.scene = manifest["scene"]
+        features = len(manifest["state_variables"]) + len(manifest["action_variables"])
+        self.properties = len(manifest["property_variables"])
+        ranges = SCENES[self.scene].property_ranges[tasks.task("train").ranges]
+        low_high = [ranges[name] for name in manifest["property_variables"]]
+        self.register_buffer("property_low", torch.tensor([low for low, _ in low_high]))
+        self.register_buffer("property_span", torch.tensor([high - low for low, high in low_high]))
+        support = _inputs(dataset, "support").reshape(-1, features)
+        self.register_buffer("mean", support.mean(dim=0))
+        self.register_buffer("scale", support.std(dim=0) + 1e-6)
+        torch.manual_seed(self.config.seed)
+        symbols, nodes = self.config.symbols, self.config.symbols + self.properties + 1
+        self.nodes = nodes
+        self.encoder = StateEncoder(features, symbols, 1, self.config.hidden)
+        self.reasoner = GCNReasoner(nodes, 1, self.config.hidden)
+        mask = torch.ones(nodes, nodes)
+        mask[:, symbols : symbols + self.properties] = 0.0  # hidden properties: no parents
+        mask[-1, :] = 0.0  # the outcome: no children
+        mask.fill_diagonal_(0.0)
+        self.register_buffer("mask", mask)
+        self.graph = nn.Parameter((0.05 + 0.1 * torch.rand(nodes, nodes)) * mask)
+        self.hidden_init = nn.Parameter(torch.full((self.properties,), 0.5))
+        self.thresholds_init = nn.Parameter(torch.tensor([-1.0, 1.0]))
+
+    def weights(self) -> torch.Tensor:
+        return self.graph * self.mask
+
+    def tensors(self, dataset: QuestionSet) -> TaskTensors:
+        """The dataset as tensors, scaled with this model's statistics."""
+        scale = lambda x: (x - self.mean) / self.scale  # noqa: E731
+        changed = ("intervention", "counterfactual")
+        return TaskTensors(
+            support=scale(_inputs(dataset, "support")),
+            support_answer=torch.as_tensor(dataset["support_answer"]).long(),
+            properties=self._scaled_properties(torch.as_tensor(dataset["properties"])),
+            queries={kind: scale(_inputs(dataset, kind)) for kind in KINDS},
+            answers={kind: torch.as_tensor(dataset[f"{kind}_answer"]).long() for kind in KINDS},
+            targets={kind: torch.as_tensor(dataset[f"{kind}_target"]).long() for kind in changed},
+            values={kind: self._value(dataset, kind) for kind in changed},
+            factual_answer=torch.as_tensor(dataset["counterfactual_factual_answer"]).long(),
+        )
+
+    def _scaled_properties(self, values: torch.Tensor) -> torch.Tensor:
+        return ((values - self.property_low) / self.property_span).float()
+
+    def _value(self, dataset: QuestionSet, kind: str) -> torch.Tensor:
+        target = torch.as_tensor(dataset[f"{kind}_target"]).long()
+        value = torch.as_tensor(dataset[f"{kind}_value"])
+        return ((value - self.property_low[target]) / self.property_span[target]).float()
+
+    def reasoning_parameters(self) -> dict[str, torch.Tensor]:
+        """The parameters the inner loop adapts, at their meta-learned initial values."""
+        params = {f"gcn.{name}": p for name, p in self.reasoner.named_parameters()}
+        params["hidden"] = self.hidden_init
+        params["thresholds"] = self.thresholds_init
+        return params
+
+    def logits(
+        self,
+        params: dict[str, torch.Tensor],
+        inputs: torch.Tensor,
+        hidden: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Answer log-probabilities (B x 3) of inputs (B x F); ``hidden`` (B x P) replaces the
+        task's hidden roots (an intervention or an abduction)."""
+        symbols = self.encoder(inputs)[..., 0]
+        if hidden is None:
+            hidden = params["hidden"].expand(len(inputs), -1)
+        nodes = torch.cat([symbols, hidden, torch.zeros(len(inputs), 1)], dim=1)
+        gcn = {name[4:]: p for name, p in params.items() if name.startswith("gcn.")}
+        outcome = functional_call(self.reasoner, gcn, (nodes[..., None], self.weights()))
+        outcome = outcome[:, -1, 0]
+        first, gap = params["thresholds"][0], nn.functional.softplus(params["thresholds"][1])
+        below = torch.sigmoid(first - outcome)
+        below_or_inside = torch.sigmoid(first + gap - outcome)
+        probabilities = torch.stack(
+            [below, below_or_inside - below, 1.0 - below_or_inside], dim=1
+        ).clamp(min=1e-6)
+        return probabilities.log()
+
+    def adapt(
+        self, support: torch.Tensor, answers: torch.Tensor, differentiable: bool
+    ) -> dict[str, torch.Tensor]:
+        """The inner loop: reasoning parameters after ``inner_steps`` steps on a support set."""
+
+        def loss(params: dict[str, torch.Tensor]) -> torch.Tensor:
+            return nn.functional.nll_loss(self.logits(params, support), answers)
+
+        params = self.reasoning_parameters()
+        for _ in range(self.config.inner_steps):
+            gradients = grad(loss)(params)
+            if not differentiable:
+                gradients = {name: g.detach() for name, g in gradients.items()}
+            params = {n: p - self.config.inner_lr * gradients[n] for n, p in params.items()}
+        return params
+
+    def answer(self, data: TaskTensors, task: int, kind: str) -> torch.Tensor:
+        """Predicted answers (Q) to one task's questions of ``kind``."""
+        params = self.adapt(data.support[task], data.support_answer[task], differentiable=False)
+        inputs = data.queries[kind][task]
+        if kind == "prediction":
+            return self.logits(params, inputs).argmax(dim=1)
+        hidden = params["hidden"].detach().expand(len(inputs), -1).clone()
+        if kind == "counterfactual":
+            hidden = self.abduct(params, inputs, data.factual_answer[task], hidden)
+        rows = torch.arange(len(inputs))
+        hidden[rows, data.targets[kind][task]] = data.values[kind][task]
+        return self.logits(params, inputs, hidden).argmax(dim=1)
+
+    def abduct(
+        self,
+        params: dict[str, torch.Tensor],
+        inputs: torch.Tensor,
+        factual_answer: torch.Tensor,
+        hidden: torch.Tensor,
+    ) -> torch.Tensor:
+        """Each question's hidden roots, moved to explain its own factual answer."""
+        for _ in range(self.config.abduction_steps):
+            hidden = hidden.detach().requires_grad_(True)
+            loss = nn.functional.nll_loss(
+                self.logits(params, inputs, hidden), factual_answer, reduction="sum"
+            )
+            (gradient,) = torch.autograd.grad(loss, hidden)
+            hidden = hidden - self.config.inner_lr * gradient
+        return hidden.detach()
+
+    def accuracy(self, data: TaskTensors) -> dict[str, float]:
+        """Accuracy on every question kind of a dataset."""
+        result = {}
+        for kind in KINDS:
+            right = sum(
+                int((self.answer(data, task, kind) == data.answers[kind][task]).sum())
+                for task in range(len(data.support))
+            )
+            result[kind] = right / data.answers[kind].numel()
+        return result
+
+
+def _inputs(dataset: QuestionSet, prefix: str) -> torch.Tensor:
+    return torch.cat(
+        [
+            torch.as_tensor(dataset[f"{prefix}_state"]).float(),
+            torch.as_tensor(dataset[f"{prefix}_action"]).float(),
+        ],
+        dim=-1,
+    )
+
+
+def meta_train(model: CSML, train: QuestionSet, log_every: int = 0) -> list[float]:
+    """Algorithm 1 on a training dataset; returns the meta-loss of every iteration."""
+    config = model.config
+    if log_every:
+        print(f"CSML {model.scene}: {asdict(config)}")
+    data = model.tensors(train)
+    tasks_count = len(data.support)
+    rng = np.random.default_rng(config.seed)
+    graph_optimizer = torch.optim.Adam([model.graph], lr=config.graph_lr)
+    outer = [p for name, p in model.named_parameters() if name != "graph"]
+    outer_optimizer = torch.optim.Adam(outer, lr=config.outer_lr)
+    losses = []
+    for iteration in range(config.iterations):
+        batch = rng.choice(tasks_count, size=min(config.meta_batch, tasks_count), replace=False)
+        # Graph step: Eq. 1's score on the batch's support symbols, plus the answer loss.
+        with torch.no_grad():
+            symbols = torch.cat(
+                [
+                    torch.cat(
+                        [
+                            model.encoder(data.support[t])[..., 0],
+                            data.properties[t].expand(len(data.support[t]), -1),
+                        ],
+                        dim=1,
+                    )
+                    for t in batch
+                ]
+            )
+        params = {n: p.detach() for n, p in model.reasoning_parameters().items()}
+        weights = model.weights()
+        size = symbols.shape[1]
+        answer_loss = sum(
+            nn.functional.nll_loss(model.logits(params, data.support[t]), data.support_answer[t])
+            for t in batch
+        ) / len(batch)
+        graph_loss = (
+            least_squares_score(weights[:size, :size], symbols)
+            + answer_loss
+            + config.graph_l1 * weights.abs().sum()
+            + config.acyclicity_weight * notears_acyclicity(weights)
+        )
+        graph_optimizer.zero_grad()
+        graph_loss.backward()
+        graph_optimizer.step()
+        # Inner loops and the outer step.
+        meta_loss = 0.0
+        for t in batch:
+            adapted = model.adapt(data.support[t], data.support_answer[t], differentiable=True)
+            query = data.queries["prediction"][t]
+            meta_loss = meta_loss + nn.functional.nll_loss(
+                model.logits(adapted, query), data.answers["prediction"][t]
+            )
+            meta_loss = meta_loss + config.property_weight * (
+                (adapted["hidden"] - data.properties[t]).pow(2).mean()
+            )
+        meta_loss = meta_loss / len(batch)
+        outer_optimizer.zero_grad()
+        meta_loss.backward()
+        outer_optimizer.step()
+        losses.append(float(meta_loss.detach()))
+        if log_every and (iteration + 1) % log_every == 0:
+            print(f"iteration {iteration + 1}: meta-loss {float(meta_loss):.3f}")
+    return losses
