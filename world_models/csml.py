@@ -17,8 +17,10 @@ few support episodes. Meta-training (Algorithm 1), per meta-batch:
 3. outer step: the query loss (prediction questions), plus ``property_weight`` x the squared
    error of the adapted hidden roots against the task's true properties (scaled to the training
    range, known for training tasks only: it fixes the roots' units, so that do(property = x)
-   means x), back-propagated through the inner loop into the encoder and the reasoning
-   parameters' initial values.
+   means x), plus ``mechanism_weight`` x the query loss with the true properties in the roots
+   (it teaches the outcome's dependence on the properties themselves, which the designer's
+   bias otherwise lets the proxy stand in for), back-propagated through the inner loop into
+   the encoder and the reasoning parameters' initial values.
 
 Questions: prediction reads the outcome node; intervention sets the hidden root to the value
 (``inference``'s do on a root: the outcome is recomputed from its parents); counterfactual first
@@ -58,6 +60,7 @@ class CSMLConfig:
     graph_l1: float = 1e-3
     acyclicity_weight: float = 10.0
     property_weight: float = 1.0
+    mechanism_weight: float = 3.0
     meta_batch: int = 8
     iterations: int = 300
     seed: int = 0
@@ -287,6 +290,10 @@ def meta_train(model: CSML, train: QuestionSet, log_every: int = 0) -> list[floa
             )
             meta_loss = meta_loss + config.property_weight * (
                 (adapted["hidden"] - data.properties[t]).pow(2).mean()
+            )
+            true_hidden = data.properties[t].expand(len(query), -1)
+            meta_loss = meta_loss + config.mechanism_weight * nn.functional.nll_loss(
+                model.logits(adapted, query, true_hidden), data.answers["prediction"][t]
             )
         meta_loss = meta_loss / len(batch)
         outer_optimizer.zero_grad()
