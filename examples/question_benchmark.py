@@ -1,45 +1,256 @@
-"""The CausalWorld question benchmark: generate its datasets (models come with world_models).
+"""The CausalWorld question benchmark: Table 1 (CSML against its baselines), or its datasets.
 
+    python examples/question_benchmark.py [--scene CausalWorld-Seesaw-v0] [--seeds 5]
+        [--workers 2] [--train-tasks 40] [--test-tasks 20] [--iterations 300]
+        [--regimes interventional observational] [--results docs/results]
     python examples/question_benchmark.py --generate [--out data/questions] [--tasks 40]
         [--scene ID ...] [--splits train test] [--seed 0] [--no-images]
 
+Table 1 (the default): for seed s, the benchmark's ``train`` split (seed s) to train on and its
+``test`` split (seed s: other tasks of the same ranges) to score, state inputs, 5 support
+episodes and 3 questions of each kind per task. Every model (CSML, NSL, MAML, ProtoNets, MLP;
+``world_models.csml`` and ``world_models.baselines``) trains ``--iterations`` meta-batches of 8
+tasks with seed s, in each regime:
+
+- ``interventional``: the training tasks' intervention and counterfactual answers are training
+  data too (the held-out tasks' are never seen: those questions are 0-shot per task);
+- ``observational``: training sees support episodes and prediction questions only (the paper's
+  regime; CSML still gets the training tasks' true properties, which the baselines do not).
+
+Columns: prediction from 5 and from 1 support episode, intervention and counterfactual (from
+the 5 support episodes, no example of the kind in the task); mean +- std over seeds. Written to
+``RESULTS/table1.json`` (per regime, model, input kind and question kind, the per-seed
+accuracies; per seed the property graph's SHD for the graph models), ``RESULTS/figure3.png``
+(prediction accuracy against support episodes) and ``RESULTS/figure4.png`` (CSML's learned graph
+of seed 0 beside the true one). Seeds run in ``--workers`` processes of one torch thread each.
+
 ``--generate`` writes one dataset per scene and split, ``OUT/<scene>/<split>/`` with
 ``questions.npz`` and ``manifest.json`` (see ``causal_gym.questions``), using every core, and
-prints each one's class balance. The defaults are the default benchmark: every scene, splits
-``train`` and ``test``, 40 tasks each (3 questions of each kind per task), which generates in
-under 5 minutes on 2 cores (``benchmarks/question_throughput.py``). The same datasets come from
-``python -m causal_gym.questions --scene ID --split SPLIT --out DIR``.
+prints each one's class balance; the defaults are the default benchmark (every scene, splits
+``train`` and ``test``, 40 tasks each).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import multiprocessing
+import os
+import statistics
+import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
-from causal_gym.questions import DEFAULT_SPLITS, DEFAULT_TASKS, DESIGNS, KINDS, generate, save
+import gymnasium as gym
+import networkx as nx
+import numpy as np
+import torch
+
+import causal_gym  # noqa: F401  (registers the scenes)
+from causal_gym.questions import (
+    DEFAULT_SPLITS,
+    DEFAULT_TASKS,
+    DESIGNS,
+    KINDS,
+    QuestionSet,
+    generate,
+    save,
+)
+from world_models.baselines import (
+    BaselineConfig,
+    MAMLBaseline,
+    MLPBaseline,
+    ProtoNetBaseline,
+    train_baseline,
+)
+from world_models.csml import CSML, CSMLConfig, meta_train
+from world_models.graph_metrics import score_graph
+
+MODELS = ("CSML", "NSL", "MAML", "ProtoNets", "MLP")
+REGIMES = ("interventional", "observational")
+COLUMNS = ("prediction_5shot", "prediction_1shot", "intervention", "counterfactual")
+SHOTS = 5
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--generate", action="store_true", help="write the datasets")
-    parser.add_argument("--out", type=Path, default=Path("data/questions"))
-    parser.add_argument("--scene", nargs="*", default=sorted(DESIGNS), choices=sorted(DESIGNS))
-    parser.add_argument(
-        "--splits",
-        nargs="*",
-        default=list(DEFAULT_SPLITS),
-        choices=["train", "test", "ood", "surface"],
+def true_property_graph(scene: str) -> np.ndarray:
+    """(P + 1) x (P + 1): edge property -> outcome where the property is an ancestor of the
+    questions' outcome variable in the scene's causal graph."""
+    env = gym.make(scene).unwrapped
+    graph, outcome = env.causal_graph, DESIGNS[scene].outcome
+    properties = env.property_variables
+    env.close()
+    adjacency = np.zeros((len(properties) + 1, len(properties) + 1), dtype=np.int64)
+    for row, name in enumerate(properties):
+        adjacency[row, -1] = int(outcome in nx.descendants(graph, name))
+    return adjacency
+
+
+def _build(name: str, train: QuestionSet, seed: int, iterations: int, regime: str) -> Any:
+    interventional = regime == "interventional"
+    if name in ("CSML", "NSL"):
+        config = CSMLConfig(
+            graph="learned" if name == "CSML" else "full",
+            iterations=iterations,
+            seed=seed,
+            interventional_weight=1.0 if interventional else 0.0,
+        )
+        return CSML(train, config)
+    config = BaselineConfig(iterations=iterations, seed=seed, interventional=interventional)
+    return {"MAML": MAMLBaseline, "ProtoNets": ProtoNetBaseline, "MLP": MLPBaseline}[name](
+        train, config
     )
-    parser.add_argument("--tasks", type=int, default=DEFAULT_TASKS)
-    parser.add_argument("--shots", type=int, default=5)
-    parser.add_argument("--queries", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-images", action="store_true")
-    args = parser.parse_args()
-    if not args.generate:
-        parser.error("nothing to do: pass --generate (training models comes with world_models)")
-    for scene in args.scene:
+
+
+def run_seed(job: tuple[str, int, int, int, int, tuple[str, ...]]) -> dict:
+    """One seed's datasets, then every model in every regime on them."""
+    scene, seed, train_tasks, test_tasks, iterations, regimes = job
+    torch.set_num_threads(1)  # the models are small: more threads only add contention
+    # One process per seed already fills the cores: generate without a pool of its own.
+    train = generate(scene, "train", seed, train_tasks, images=False, workers=1)
+    test = generate(scene, "test", seed, test_tasks, images=False, workers=1)
+    truth = true_property_graph(scene)
+    result: dict[str, Any] = {}
+    for regime in regimes:
+        for name in MODELS:
+            start = time.perf_counter()
+            model = _build(name, train, seed, iterations, regime)
+            if isinstance(model, CSML):
+                meta_train(model, train)
+            else:
+                train_baseline(model, train)
+            data = model.tensors(test)
+            full = model.accuracy(data, SHOTS)
+            by_shots = [
+                model.accuracy(data, shots, ("prediction",))["prediction"]
+                for shots in range(1, SHOTS + 1)
+            ]
+            entry = {
+                "prediction_5shot": full["prediction"],
+                "prediction_1shot": by_shots[0],
+                "intervention": full["intervention"],
+                "counterfactual": full["counterfactual"],
+                "prediction_by_shots": by_shots,
+                "seconds": time.perf_counter() - start,
+            }
+            if isinstance(model, CSML):
+                entry["property_graph_shd"] = score_graph(model.property_graph(), truth).shd
+                entry["weights"] = model.weights().detach().numpy().round(3).tolist()
+            result.setdefault(regime, {})[name] = entry
+    return {"seed": seed, "results": result}
+
+
+def _cell(values: list[float]) -> str:
+    spread = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.2f} +- {spread:.2f}"
+
+
+def table1(args: argparse.Namespace) -> None:
+    start = time.perf_counter()
+    jobs = [
+        (args.scene, seed, args.train_tasks, args.test_tasks, args.iterations, tuple(args.regimes))
+        for seed in range(args.seeds)
+    ]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(args.workers, mp_context=context) as pool:
+        runs = sorted(pool.map(run_seed, jobs), key=lambda run: run["seed"])
+    seconds = time.perf_counter() - start
+    header = (
+        f"{args.scene}, state inputs: seeds 0..{args.seeds - 1}, {args.train_tasks} train / "
+        f"{args.test_tasks} test tasks, {args.iterations} iterations, {seconds:.0f} s "
+        f"on {args.workers} workers"
+    )
+    print(header)
+    report: dict[str, Any] = {
+        "scene": args.scene,
+        "inputs": "state",
+        "seeds": list(range(args.seeds)),
+        "train_tasks": args.train_tasks,
+        "test_tasks": args.test_tasks,
+        "iterations": args.iterations,
+        "seconds": seconds,
+        "true_property_graph": true_property_graph(args.scene).tolist(),
+        "regimes": {},
+    }
+    for regime in args.regimes:
+        print(f"\n{regime} training")
+        print("| model | " + " | ".join(COLUMNS) + " | property-graph SHD |")
+        print("|---|" + "---:|" * (len(COLUMNS) + 1))
+        for name in MODELS:
+            entries = [run["results"][regime][name] for run in runs]
+            per_seed = {column: [e[column] for e in entries] for column in COLUMNS}
+            per_seed["prediction_by_shots"] = [e["prediction_by_shots"] for e in entries]
+            shd = [e["property_graph_shd"] for e in entries if "property_graph_shd" in e]
+            if shd:
+                per_seed["property_graph_shd"] = shd
+                per_seed["weights_seed0"] = entries[0]["weights"]
+            report["regimes"].setdefault(regime, {})[name] = per_seed
+            cells = [_cell(per_seed[column]) for column in COLUMNS]
+            graph = _cell([float(v) for v in shd]) if shd else "-"
+            print(f"| {name} | " + " | ".join(cells) + f" | {graph} |")
+    args.results.mkdir(parents=True, exist_ok=True)
+    _write_json(args.results / "table1.json", report)
+    _figures(report, args.results)
+    print(f"\nwrote {args.results / 'table1.json'}, figure3.png, figure4.png")
+
+
+def _write_json(path: Path, data: dict) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(handle, "w") as file:
+        json.dump(data, file, indent=1)
+    os.replace(temporary, path)
+
+
+def _figures(report: dict, folder: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(report["regimes"]), figsize=(5 * len(report["regimes"]), 4))
+    for axis, (regime, models) in zip(np.atleast_1d(axes), report["regimes"].items()):
+        for name, per_seed in models.items():
+            curves = np.array(per_seed["prediction_by_shots"])
+            shots = np.arange(1, curves.shape[1] + 1)
+            axis.errorbar(shots, curves.mean(axis=0), yerr=curves.std(axis=0), label=name)
+        axis.axhline(1 / 3, color="grey", linestyle=":", label="chance")
+        axis.set(title=f"{regime} training", xlabel="support episodes", ylabel="accuracy")
+        axis.set_xticks(shots)
+        axis.set_ylim(0, 1)
+        axis.legend()
+    figure.suptitle(f"{report['scene']}: prediction accuracy against shots")
+    figure.tight_layout()
+    figure.savefig(folder / "figure3.png", dpi=100)
+    plt.close(figure)
+
+    regime = next(iter(report["regimes"]))
+    weights = np.abs(np.array(report["regimes"][regime]["CSML"]["weights_seed0"]))
+    truth = np.array(report["true_property_graph"])
+    env = gym.make(report["scene"]).unwrapped
+    properties = list(env.property_variables)
+    env.close()
+    symbols = weights.shape[0] - len(properties) - 1
+    labels = [f"z{k + 1}" for k in range(symbols)] + properties + ["outcome"]
+    shd = report["regimes"][regime]["CSML"]["property_graph_shd"][0]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 5))
+    image = left.imshow(weights, cmap="viridis")
+    left.set_xticks(range(len(labels)), labels, rotation=90)
+    left.set_yticks(range(len(labels)), labels)
+    left.set_title(f"CSML |W|, seed 0 ({regime}): row -> column")
+    figure.colorbar(image, ax=left)
+    right.imshow(truth, cmap="Greys", vmin=0, vmax=1)
+    names = [*properties, "outcome"]
+    right.set_xticks(range(len(names)), names, rotation=90)
+    right.set_yticks(range(len(names)), names)
+    right.set_title(f"true property graph; learned (|W| >= 0.3): SHD {shd}")
+    figure.tight_layout()
+    figure.savefig(folder / "figure4.png", dpi=100)
+    plt.close(figure)
+
+
+def generate_datasets(args: argparse.Namespace) -> None:
+    for scene in args.scene_list:
         for offset, split in enumerate(args.splits):
             start = time.perf_counter()
             dataset = generate(
@@ -58,6 +269,43 @@ def main() -> None:
                 for kind in KINDS
             )
             print(f"{folder}: {args.tasks} tasks, {time.perf_counter() - start:.0f} s; {balance}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--generate", action="store_true", help="write the datasets instead")
+    parser.add_argument("--scene", nargs="*", default=None, choices=sorted(DESIGNS))
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--train-tasks", type=int, default=40)
+    parser.add_argument("--test-tasks", type=int, default=20)
+    parser.add_argument("--iterations", type=int, default=300)
+    parser.add_argument("--regimes", nargs="+", default=list(REGIMES), choices=REGIMES)
+    parser.add_argument("--results", type=Path, default=Path("docs/results"))
+    parser.add_argument("--out", type=Path, default=Path("data/questions"))
+    parser.add_argument(
+        "--splits",
+        nargs="*",
+        default=list(DEFAULT_SPLITS),
+        choices=["train", "test", "ood", "surface"],
+    )
+    parser.add_argument("--tasks", type=int, default=DEFAULT_TASKS)
+    parser.add_argument("--shots", type=int, default=5)
+    parser.add_argument("--queries", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-images", action="store_true")
+    args = parser.parse_args()
+    for label in ("seeds", "workers", "train_tasks", "test_tasks", "iterations"):
+        if getattr(args, label) < 1:
+            parser.error(f"--{label.replace('_', '-')} must be >= 1")
+    if args.generate:
+        args.scene_list = args.scene or sorted(DESIGNS)
+        generate_datasets(args)
+        return
+    if args.scene is not None and len(args.scene) != 1:
+        parser.error("Table 1 takes one --scene")
+    args.scene = args.scene[0] if args.scene else "CausalWorld-Seesaw-v0"
+    table1(args)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,23 @@
 """Causal world models (torch): the CSML meta-learner and its baselines.
 
-Landed so far, one module each: perception (``StateEncoder`` MLP, ``ViTEncoder`` with K heads),
-causal induction (``fit_dag``: NOTEARS' Eq. 1 by augmented Lagrangian, or DAGMA's log-det
-path; the differentiable score and acyclicity functions), reasoning (``GCNReasoner``: Eq. 2
-along the graph, each node predicted from its parents), interventional and counterfactual
-inference in such a structural model, graph scores (SHD, edge precision / recall / F1), and
-synthetic linear SEMs for testing; ``csml``: the first CSML model on the question benchmark
-(state inputs) with Algorithm 1's meta-training. It learns prediction questions; intervention
-and counterfactual questions, pixels and the baselines are the world-model issue's next steps.
+One module each: perception (``StateEncoder`` MLP, ``ViTEncoder`` with K heads), causal
+induction (``fit_dag``: NOTEARS' Eq. 1 by augmented Lagrangian, or DAGMA's log-det path; the
+differentiable score and acyclicity functions), reasoning (``GCNReasoner``: Eq. 2 along the
+graph, each node predicted from its parents), interventional and counterfactual inference in
+such a structural model, graph scores (SHD, edge precision / recall / F1), synthetic linear SEMs
+for testing; on the question benchmark (state inputs): ``csml`` (Algorithm 1's meta-training,
+do and abduction; NSL is its fixed-full-graph setting), ``baselines`` (MLP, MAML, ProtoNets)
+and ``question_models`` (their shared data handling and scoring).
+``examples/question_benchmark.py`` runs Table 1.
 """
 
+from world_models.baselines import (
+    BaselineConfig,
+    MAMLBaseline,
+    MLPBaseline,
+    ProtoNetBaseline,
+    train_baseline,
+)
 from world_models.causal_discovery import (
     DagFitConfig,
     dagma_acyclicity,
@@ -25,10 +33,14 @@ from world_models.reasoning import GCNReasoner
 
 __all__ = [
     "CSML",
+    "BaselineConfig",
     "CSMLConfig",
     "DagFitConfig",
     "GCNReasoner",
     "GraphScores",
+    "MAMLBaseline",
+    "MLPBaseline",
+    "ProtoNetBaseline",
     "StateEncoder",
     "ViTEncoder",
     "adjacency_of",
@@ -40,4 +52,5 @@ __all__ = [
     "meta_train",
     "notears_acyclicity",
     "score_graph",
+    "train_baseline",
 ]

@@ -6,21 +6,27 @@ Nodes of the learned graph: K symbols encoded from a question's initial state an
 Structural prior: hidden properties have no parents, the outcome has no children, no
 self-loops; everything else, the graph W learns.
 
-Reasoning parameters (adapted per task in the inner loop): the ``GCNReasoner``, the hidden
-roots' values and the thresholds. A task's hidden properties are therefore inferred from its
-few support episodes. Meta-training (Algorithm 1), per meta-batch:
+Reasoning parameters: the ``GCNReasoner``, the hidden roots' values and the thresholds. The
+inner loop adapts, per task, the hidden roots only (``inner_adapts="roots"``, the default: the
+mechanism is shared by every task of a scene, what differs is its hidden properties, inferred
+from the task's few support episodes) or all of them (``"reasoner"``, the paper's variant; on
+Seesaw it lets the GCN re-learn the designer's proxy from the biased support set and loses the
+causal questions). Meta-training (Algorithm 1), per meta-batch:
 
 1. graph step: one Adam step on W for Eq. 1's score over the batch's support symbols (hidden
    roots included) plus the answer loss, L1 and NOTEARS' h(W) (reasoner held fixed);
-2. inner loop: ``inner_steps`` gradient steps of the reasoning parameters on each task's support
+2. inner loop: ``inner_steps`` gradient steps of the adapted parameters on each task's support
    answers (``torch.func.grad`` over ``functional_call``, kept differentiable);
 3. outer step: the query loss (prediction questions), plus ``property_weight`` x the squared
    error of the adapted hidden roots against the task's true properties (scaled to the training
    range, known for training tasks only: it fixes the roots' units, so that do(property = x)
    means x), plus ``mechanism_weight`` x the query loss with the true properties in the roots
    (it teaches the outcome's dependence on the properties themselves, which the designer's
-   bias otherwise lets the proxy stand in for), back-propagated through the inner loop into
-   the encoder and the reasoning parameters' initial values.
+   bias otherwise lets the proxy stand in for), plus ``interventional_weight`` x the loss on the
+   training tasks' intervention and counterfactual questions, answered by do on the adapted
+   roots (their simulated answers are meta-training data like the prediction answers; held-out
+   tasks' intervention and counterfactual questions stay 0-shot), all back-propagated through
+   the inner loop into the encoder and the reasoning parameters' initial values.
 
 Questions: prediction reads the outcome node; intervention sets the hidden root to the value
 (``inference``'s do on a root: the outcome is recomputed from its parents); counterfactual first
@@ -37,13 +43,11 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad
 
-from causal_gym import SCENES, tasks
 from causal_gym.questions import QuestionSet
 from world_models.causal_discovery import least_squares_score, notears_acyclicity
 from world_models.perception import StateEncoder
+from world_models.question_models import QuestionModel, TaskTensors
 from world_models.reasoning import GCNReasoner
-
-KINDS = ("prediction", "intervention", "counterfactual")
 
 
 @dataclass
@@ -51,7 +55,9 @@ class CSMLConfig:
     """Settings of ``CSML``; printed at the start of ``meta_train``."""
 
     symbols: int = 4  # K, encoded from state and action
+    graph: str = "learned"  # or "full": NSL, the same model on a fixed fully connected graph
     hidden: int = 32
+    inner_adapts: str = "roots"  # "roots": the task's hidden roots; "reasoner": also the GCN
     inner_steps: int = 3
     inner_lr: float = 0.3  # alpha of Algorithm 1
     abduction_steps: int = 3
@@ -61,47 +67,28 @@ class CSMLConfig:
     acyclicity_weight: float = 10.0
     property_weight: float = 1.0
     mechanism_weight: float = 3.0
+    interventional_weight: float = 1.0
     meta_batch: int = 8
     iterations: int = 300
     seed: int = 0
 
 
-@dataclass
-class TaskTensors:
-    """One dataset as tensors: inputs standardised, properties and interventions scaled to the
-    scene's training ranges ([0, 1] inside them)."""
-
-    support: torch.Tensor  # T x S x F
-    support_answer: torch.Tensor  # T x S
-    properties: torch.Tensor  # T x P
-    queries: dict[str, torch.Tensor]  # kind -> T x Q x F
-    answers: dict[str, torch.Tensor]  # kind -> T x Q
-    targets: dict[str, torch.Tensor]  # kind -> T x Q (property index)
-    values: dict[str, torch.Tensor]  # kind -> T x Q (scaled)
-    factual_answer: torch.Tensor  # T x Q
-
-
-class CSML(nn.Module):
+class CSML(QuestionModel):
     """Encoder, learned graph and GCN reasoner for one scene's questions."""
 
     def __init__(self, dataset: QuestionSet, config: CSMLConfig | None = None):
-        super().__init__()
+        super().__init__(dataset)
         self.config = config or CSMLConfig()
-        manifest = dataset.manifest
-        self.scene = manifest["scene"]
-        features = len(manifest["state_variables"]) + len(manifest["action_variables"])
-        self.properties = len(manifest["property_variables"])
-        ranges = SCENES[self.scene].property_ranges[tasks.task("train").ranges]
-        low_high = [ranges[name] for name in manifest["property_variables"]]
-        self.register_buffer("property_low", torch.tensor([low for low, _ in low_high]))
-        self.register_buffer("property_span", torch.tensor([high - low for low, high in low_high]))
-        support = _inputs(dataset, "support").reshape(-1, features)
-        self.register_buffer("mean", support.mean(dim=0))
-        self.register_buffer("scale", support.std(dim=0) + 1e-6)
+        if self.config.inner_adapts not in ("roots", "reasoner"):
+            raise ValueError(
+                f"inner_adapts must be 'roots' or 'reasoner', got {self.config.inner_adapts!r}"
+            )
+        if self.config.graph not in ("learned", "full"):
+            raise ValueError(f"graph must be 'learned' or 'full', got {self.config.graph!r}")
         torch.manual_seed(self.config.seed)
         symbols, nodes = self.config.symbols, self.config.symbols + self.properties + 1
         self.nodes = nodes
-        self.encoder = StateEncoder(features, symbols, 1, self.config.hidden)
+        self.encoder = StateEncoder(self.features, symbols, 1, self.config.hidden)
         self.reasoner = GCNReasoner(nodes, 1, self.config.hidden)
         mask = torch.ones(nodes, nodes)
         mask[:, symbols : symbols + self.properties] = 0.0  # hidden properties: no parents
@@ -113,33 +100,31 @@ class CSML(nn.Module):
         self.thresholds_init = nn.Parameter(torch.tensor([-1.0, 1.0]))
 
     def weights(self) -> torch.Tensor:
+        """The graph's weighted adjacency W (W[j, k]: edge j -> k); for ``graph="full"`` every
+        edge the structural prior allows, with weight 1."""
+        if self.config.graph == "full":
+            return self.mask
         return self.graph * self.mask
 
-    def tensors(self, dataset: QuestionSet) -> TaskTensors:
-        """The dataset as tensors, scaled with this model's statistics."""
-        scale = lambda x: (x - self.mean) / self.scale  # noqa: E731
-        changed = ("intervention", "counterfactual")
-        return TaskTensors(
-            support=scale(_inputs(dataset, "support")),
-            support_answer=torch.as_tensor(dataset["support_answer"]).long(),
-            properties=self._scaled_properties(torch.as_tensor(dataset["properties"])),
-            queries={kind: scale(_inputs(dataset, kind)) for kind in KINDS},
-            answers={kind: torch.as_tensor(dataset[f"{kind}_answer"]).long() for kind in KINDS},
-            targets={kind: torch.as_tensor(dataset[f"{kind}_target"]).long() for kind in changed},
-            values={kind: self._value(dataset, kind) for kind in changed},
-            factual_answer=torch.as_tensor(dataset["counterfactual_factual_answer"]).long(),
-        )
-
-    def _scaled_properties(self, values: torch.Tensor) -> torch.Tensor:
-        return ((values - self.property_low) / self.property_span).float()
-
-    def _value(self, dataset: QuestionSet, kind: str) -> torch.Tensor:
-        target = torch.as_tensor(dataset[f"{kind}_target"]).long()
-        value = torch.as_tensor(dataset[f"{kind}_value"])
-        return ((value - self.property_low[target]) / self.property_span[target]).float()
+    def property_graph(self, threshold: float = 0.3) -> np.ndarray:
+        """The learned edges between the hidden properties and the outcome ((P + 1) x (P + 1),
+        properties in the manifest's order, then the outcome): the part of the graph with named
+        variables, where a property's edge to the outcome is direct or through a symbol node.
+        Edges of |W| >= threshold count (the usual NOTEARS cut)."""
+        edges = (self.weights().detach().abs() >= threshold).float()
+        symbols = self.config.symbols
+        # Transitive closure: property -> symbols -> outcome is the property's effect too.
+        reach = edges.clone()
+        for _ in range(self.nodes):
+            reach = ((reach + reach @ edges) > 0).float()
+        rows = list(range(symbols, symbols + self.properties))
+        adjacency = np.zeros((self.properties + 1, self.properties + 1), dtype=np.int64)
+        adjacency[: self.properties, -1] = reach[rows, -1].numpy().astype(np.int64)
+        return adjacency
 
     def reasoning_parameters(self) -> dict[str, torch.Tensor]:
-        """The parameters the inner loop adapts, at their meta-learned initial values."""
+        """The reasoning parameters at their meta-learned initial values; the inner loop adapts
+        those ``inner_adapts`` names."""
         params = {f"gcn.{name}": p for name, p in self.reasoner.named_parameters()}
         params["hidden"] = self.hidden_init
         params["thresholds"] = self.thresholds_init
@@ -177,25 +162,39 @@ class CSML(nn.Module):
             return nn.functional.nll_loss(self.logits(params, support), answers)
 
         params = self.reasoning_parameters()
+        adapted = {n: p for n, p in params.items() if self._adapts(n)}
+        fixed = {n: p for n, p in params.items() if not self._adapts(n)}
         for _ in range(self.config.inner_steps):
-            gradients = grad(loss)(params)
+            gradients = grad(lambda a: loss({**fixed, **a}))(adapted)
             if not differentiable:
                 gradients = {name: g.detach() for name, g in gradients.items()}
-            params = {n: p - self.config.inner_lr * gradients[n] for n, p in params.items()}
-        return params
+            adapted = {n: p - self.config.inner_lr * gradients[n] for n, p in adapted.items()}
+        return {**fixed, **adapted}
 
-    def answer(self, data: TaskTensors, task: int, kind: str) -> torch.Tensor:
-        """Predicted answers (Q) to one task's questions of ``kind``."""
-        params = self.adapt(data.support[task], data.support_answer[task], differentiable=False)
+    def _adapts(self, name: str) -> bool:
+        return self.config.inner_adapts == "reasoner" or name == "hidden"
+
+    def answer(self, data: TaskTensors, task: int, kind: str, shots: int | None) -> torch.Tensor:
+        support, answers = data.support[task, :shots], data.support_answer[task, :shots]
+        params = self.adapt(support, answers, differentiable=False)
         inputs = data.queries[kind][task]
         if kind == "prediction":
             return self.logits(params, inputs).argmax(dim=1)
-        hidden = params["hidden"].detach().expand(len(inputs), -1).clone()
+        hidden = params["hidden"].detach().expand(len(inputs), -1)
         if kind == "counterfactual":
             hidden = self.abduct(params, inputs, data.factual_answer[task], hidden)
-        rows = torch.arange(len(inputs))
-        hidden[rows, data.targets[kind][task]] = data.values[kind][task]
+        hidden = self.intervene(hidden, data, task, kind)
         return self.logits(params, inputs, hidden).argmax(dim=1)
+
+    def intervene(
+        self, hidden: torch.Tensor, data: TaskTensors, task: int, kind: str
+    ) -> torch.Tensor:
+        """The hidden roots (P, or Q x P) of one task's questions of ``kind``, each with its
+        question's do(property = value) applied (Q x P); differentiable in ``hidden``."""
+        targets = data.targets[kind][task]
+        hidden = hidden.expand(len(targets), -1)
+        chosen = nn.functional.one_hot(targets, self.properties).bool()
+        return torch.where(chosen, data.values[kind][task][:, None], hidden)
 
     def abduct(
         self,
@@ -214,27 +213,6 @@ class CSML(nn.Module):
             hidden = hidden - self.config.inner_lr * gradient
         return hidden.detach()
 
-    def accuracy(self, data: TaskTensors) -> dict[str, float]:
-        """Accuracy on every question kind of a dataset."""
-        result = {}
-        for kind in KINDS:
-            right = sum(
-                int((self.answer(data, task, kind) == data.answers[kind][task]).sum())
-                for task in range(len(data.support))
-            )
-            result[kind] = right / data.answers[kind].numel()
-        return result
-
-
-def _inputs(dataset: QuestionSet, prefix: str) -> torch.Tensor:
-    return torch.cat(
-        [
-            torch.as_tensor(dataset[f"{prefix}_state"]).float(),
-            torch.as_tensor(dataset[f"{prefix}_action"]).float(),
-        ],
-        dim=-1,
-    )
-
 
 def meta_train(model: CSML, train: QuestionSet, log_every: int = 0) -> list[float]:
     """Algorithm 1 on a training dataset; returns the meta-loss of every iteration."""
@@ -245,41 +223,14 @@ def meta_train(model: CSML, train: QuestionSet, log_every: int = 0) -> list[floa
     tasks_count = len(data.support)
     rng = np.random.default_rng(config.seed)
     graph_optimizer = torch.optim.Adam([model.graph], lr=config.graph_lr)
+    learns_graph = config.graph == "learned"
     outer = [p for name, p in model.named_parameters() if name != "graph"]
     outer_optimizer = torch.optim.Adam(outer, lr=config.outer_lr)
     losses = []
     for iteration in range(config.iterations):
         batch = rng.choice(tasks_count, size=min(config.meta_batch, tasks_count), replace=False)
-        # Graph step: Eq. 1's score on the batch's support symbols, plus the answer loss.
-        with torch.no_grad():
-            symbols = torch.cat(
-                [
-                    torch.cat(
-                        [
-                            model.encoder(data.support[t])[..., 0],
-                            data.properties[t].expand(len(data.support[t]), -1),
-                        ],
-                        dim=1,
-                    )
-                    for t in batch
-                ]
-            )
-        params = {n: p.detach() for n, p in model.reasoning_parameters().items()}
-        weights = model.weights()
-        size = symbols.shape[1]
-        answer_loss = sum(
-            nn.functional.nll_loss(model.logits(params, data.support[t]), data.support_answer[t])
-            for t in batch
-        ) / len(batch)
-        graph_loss = (
-            least_squares_score(weights[:size, :size], symbols)
-            + answer_loss
-            + config.graph_l1 * weights.abs().sum()
-            + config.acyclicity_weight * notears_acyclicity(weights)
-        )
-        graph_optimizer.zero_grad()
-        graph_loss.backward()
-        graph_optimizer.step()
+        if learns_graph:
+            _graph_step(model, data, batch, graph_optimizer)
         # Inner loops and the outer step.
         meta_loss = 0.0
         for t in batch:
@@ -295,6 +246,12 @@ def meta_train(model: CSML, train: QuestionSet, log_every: int = 0) -> list[floa
             meta_loss = meta_loss + config.mechanism_weight * nn.functional.nll_loss(
                 model.logits(adapted, query, true_hidden), data.answers["prediction"][t]
             )
+            for kind in ("intervention", "counterfactual"):
+                inputs = data.queries[kind][t]
+                hidden = model.intervene(adapted["hidden"], data, t, kind)
+                meta_loss = meta_loss + config.interventional_weight * nn.functional.nll_loss(
+                    model.logits(adapted, inputs, hidden), data.answers[kind][t]
+                )
         meta_loss = meta_loss / len(batch)
         outer_optimizer.zero_grad()
         meta_loss.backward()
@@ -303,3 +260,39 @@ def meta_train(model: CSML, train: QuestionSet, log_every: int = 0) -> list[floa
         if log_every and (iteration + 1) % log_every == 0:
             print(f"iteration {iteration + 1}: meta-loss {float(meta_loss):.3f}")
     return losses
+
+
+def _graph_step(
+    model: CSML, data: TaskTensors, batch: np.ndarray, optimizer: torch.optim.Optimizer
+) -> None:
+    """One step of W on Eq. 1's score over the batch's support symbols, plus the answer loss."""
+    config = model.config
+    with torch.no_grad():
+        symbols = torch.cat(
+            [
+                torch.cat(
+                    [
+                        model.encoder(data.support[t])[..., 0],
+                        data.properties[t].expand(len(data.support[t]), -1),
+                    ],
+                    dim=1,
+                )
+                for t in batch
+            ]
+        )
+    params = {n: p.detach() for n, p in model.reasoning_parameters().items()}
+    weights = model.weights()
+    size = symbols.shape[1]
+    answer_loss = sum(
+        nn.functional.nll_loss(model.logits(params, data.support[t]), data.support_answer[t])
+        for t in batch
+    ) / len(batch)
+    graph_loss = (
+        least_squares_score(weights[:size, :size], symbols)
+        + answer_loss
+        + config.graph_l1 * weights.abs().sum()
+        + config.acyclicity_weight * notears_acyclicity(weights)
+    )
+    optimizer.zero_grad()
+    graph_loss.backward()
+    optimizer.step()
