@@ -14,7 +14,11 @@ Seesaw it lets the GCN re-learn the designer's proxy from the biased support set
 causal questions). Meta-training (Algorithm 1), per meta-batch:
 
 1. graph step: one Adam step on W for Eq. 1's score over the batch's support symbols (hidden
-   roots included) plus the answer loss, L1 and NOTEARS' h(W) (reasoner held fixed);
+   roots included) plus the answer loss, L1 and NOTEARS' h(W) (reasoner held fixed). The
+   answer loss reads the support answers with the task's true properties in the roots, plus
+   ``interventional_weight`` x the training tasks' intervention and counterfactual answers
+   under do on those true properties: with the roots at a value shared by every task, the
+   properties explain nothing and the step would cut their edges to the outcome;
 2. inner loop: ``inner_steps`` gradient steps of the adapted parameters on each task's support
    answers (``torch.func.grad`` over ``functional_call``, kept differentiable);
 3. outer step: the query loss (prediction questions), plus ``property_weight`` x the squared
@@ -46,7 +50,7 @@ from torch.func import functional_call, grad
 from causal_gym.questions import QuestionSet
 from world_models.causal_discovery import least_squares_score, notears_acyclicity
 from world_models.perception import StateEncoder
-from world_models.question_models import QuestionModel, TaskTensors
+from world_models.question_models import CHANGED, QuestionModel, TaskTensors
 from world_models.reasoning import GCNReasoner
 
 
@@ -246,7 +250,7 @@ def meta_train(model: CSML, train: QuestionSet, log_every: int = 0) -> list[floa
             meta_loss = meta_loss + config.mechanism_weight * nn.functional.nll_loss(
                 model.logits(adapted, query, true_hidden), data.answers["prediction"][t]
             )
-            for kind in ("intervention", "counterfactual"):
+            for kind in CHANGED:
                 inputs = data.queries[kind][t]
                 hidden = model.intervene(adapted["hidden"], data, t, kind)
                 meta_loss = meta_loss + config.interventional_weight * nn.functional.nll_loss(
@@ -265,7 +269,8 @@ def meta_train(model: CSML, train: QuestionSet, log_every: int = 0) -> list[floa
 def _graph_step(
     model: CSML, data: TaskTensors, batch: np.ndarray, optimizer: torch.optim.Optimizer
 ) -> None:
-    """One step of W on Eq. 1's score over the batch's support symbols, plus the answer loss."""
+    """One step of W on Eq. 1's score over the batch's support symbols, plus the answer loss
+    (module docstring, step 1)."""
     config = model.config
     with torch.no_grad():
         symbols = torch.cat(
@@ -283,10 +288,19 @@ def _graph_step(
     params = {n: p.detach() for n, p in model.reasoning_parameters().items()}
     weights = model.weights()
     size = symbols.shape[1]
-    answer_loss = sum(
-        nn.functional.nll_loss(model.logits(params, data.support[t]), data.support_answer[t])
-        for t in batch
-    ) / len(batch)
+    answer_loss = 0.0
+    for t in batch:
+        true_hidden = data.properties[t].expand(len(data.support[t]), -1)
+        answer_loss = answer_loss + nn.functional.nll_loss(
+            model.logits(params, data.support[t], true_hidden), data.support_answer[t]
+        )
+        if config.interventional_weight:
+            for kind in CHANGED:
+                hidden = model.intervene(data.properties[t], data, t, kind)
+                answer_loss = answer_loss + config.interventional_weight * nn.functional.nll_loss(
+                    model.logits(params, data.queries[kind][t], hidden), data.answers[kind][t]
+                )
+    answer_loss = answer_loss / len(batch)
     graph_loss = (
         least_squares_score(weights[:size, :size], symbols)
         + answer_loss
