@@ -20,10 +20,10 @@ test: lint
 	$(PY) -m pytest -q
 
 demo: $(STAMP)
-	$(PY) examples/record_video.py --env CausalWorld-Ramp-v0 --policy search --out videos
+	$(PY) examples/train_agent.py
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/env_throughput.py
 
 clean:
-	rm -rf $(VENV) videos .pytest_cache .ruff_cache
+	rm -rf $(VENV) videos runs .pytest_cache .ruff_cache

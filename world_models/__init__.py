@@ -7,7 +7,9 @@ graph, each node predicted from its parents), interventional and counterfactual 
 such a structural model, graph scores (SHD, edge precision / recall / F1), synthetic linear SEMs
 for testing; on the question benchmark (state inputs): ``csml`` (Algorithm 1's meta-training,
 do and abduction; NSL is its fixed-full-graph setting), ``baselines`` (MLP, MAML, ProtoNets)
-and ``question_models`` (their shared data handling and scoring).
+and ``question_models`` (their shared data handling and scoring); for agents, ``dynamics``
+(``FactoredDynamics``: per-variable transitions over a learned dynamics graph, a per-episode
+context adapted by a meta-learned inner loop, reward / success / value heads).
 ``examples/question_benchmark.py`` runs Table 1.
 """
 
@@ -26,7 +28,8 @@ from world_models.causal_discovery import (
     notears_acyclicity,
 )
 from world_models.csml import CSML, CSMLConfig, meta_train
-from world_models.graph_metrics import GraphScores, adjacency_of, score_graph
+from world_models.dynamics import FactoredDynamics
+from world_models.graph_metrics import GraphScores, adjacency_of, lagged_shd, score_graph
 from world_models.inference import counterfactual, intervene
 from world_models.perception import StateEncoder, ViTEncoder
 from world_models.reasoning import GCNReasoner
@@ -36,6 +39,7 @@ __all__ = [
     "BaselineConfig",
     "CSMLConfig",
     "DagFitConfig",
+    "FactoredDynamics",
     "GCNReasoner",
     "GraphScores",
     "MAMLBaseline",
@@ -48,6 +52,7 @@ __all__ = [
     "dagma_acyclicity",
     "fit_dag",
     "intervene",
+    "lagged_shd",
     "least_squares_score",
     "meta_train",
     "notears_acyclicity",

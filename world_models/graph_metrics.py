@@ -69,3 +69,15 @@ def adjacency_of(graph: nx.DiGraph, nodes: list[str]) -> np.ndarray:
         if parent in index and child in index:
             matrix[index[parent], index[child]] = 1.0
     return matrix
+
+
+def lagged_shd(true: np.ndarray, learned: np.ndarray) -> int:
+    """SHD of a dynamics graph (edge j -> k: j at step t is a parent of k at t + 1).
+
+    Between two time slices every entry is its own edge, self-loops included, and j -> k
+    is not the reverse of k -> j, so the distance is the number of entries that differ.
+    """
+    truth, guess = _binary(true, "true"), _binary(learned, "learned")
+    if truth.shape != guess.shape:
+        raise ValueError(f"shapes differ: true {truth.shape}, learned {guess.shape}")
+    return int(np.sum(truth != guess))

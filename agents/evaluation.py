@@ -1,0 +1,105 @@
+"""Scoring agents the same way whatever they are: episode logs, evaluation, graph scores.
+
+``EpisodeLog`` is a wrapper that records every finished episode's env-step count, return and
+success while any agent (SB3 or CSML) trains on the env; ``evaluate`` plays fresh episodes
+with ``predict`` (deterministic) and reports the success rate with its Wilson 95% interval.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import gymnasium as gym
+import networkx as nx
+import numpy as np
+
+
+class EpisodeLog(gym.Wrapper):
+    """Records ``(timesteps, return, success, length)`` for each finished episode."""
+
+    def __init__(self, env: gym.Env):
+        super().__init__(env)
+        self.episodes: list[dict[str, float]] = []
+        self.timesteps = 0
+        self._return, self._length = 0.0, 0
+
+    def reset(self, **kwargs: Any):
+        self._return, self._length = 0.0, 0
+        return self.env.reset(**kwargs)
+
+    def step(self, action: Any):
+        observation, reward, terminated, truncated, info = self.env.step(action)
+        self.timesteps += 1
+        self._return += float(reward)
+        self._length += 1
+        if terminated or truncated:
+            self.episodes.append(
+                {
+                    "timesteps": float(self.timesteps),
+                    "return": self._return,
+                    "success": float(info["is_success"]),
+                    "length": float(self._length),
+                }
+            )
+        return observation, reward, terminated, truncated, info
+
+
+def wilson_interval(successes: int, trials: int) -> tuple[float, float]:
+    """The Wilson score 95% interval of a success rate."""
+    if trials == 0:
+        return 0.0, 1.0
+    z = 1.959963984540054
+    rate = successes / trials
+    centre = (rate + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(rate * (1 - rate) / trials + z * z / (4 * trials * trials))
+    return max(0.0, centre - half / (1 + z * z / trials)), min(
+        1.0, centre + half / (1 + z * z / trials)
+    )
+
+
+def evaluate(agent: Any, env: gym.Env, episodes: int, seed: int) -> dict[str, Any]:
+    """Success rate, mean return and decision time of ``agent.predict`` over ``episodes``
+    episodes seeded ``seed``, ``seed + 1``, ...; recurrent ``state`` is passed back."""
+    if episodes < 1:
+        raise ValueError(f"episodes must be >= 1, got {episodes}")
+    successes, returns, decision_seconds, steps = 0, [], 0.0, 0
+    for episode in range(episodes):
+        observation, _ = env.reset(seed=seed + episode)
+        state, start, done, total = None, True, False, 0.0
+        while not done:
+            clock = time.perf_counter()
+            action, state = agent.predict(
+                observation, state=state, episode_start=np.array([start]), deterministic=True
+            )
+            decision_seconds += time.perf_counter() - clock
+            start = False
+            observation, reward, terminated, truncated, info = env.step(action)
+            total += float(reward)
+            steps += 1
+            done = terminated or truncated
+        successes += int(bool(info["is_success"]))
+        returns.append(total)
+    low, high = wilson_interval(successes, episodes)
+    return {
+        "episodes": episodes,
+        "first_seed": seed,
+        "success_rate": successes / episodes,
+        "success_interval_95": [low, high],
+        "mean_return": float(np.mean(returns)),
+        "decision_ms_per_step": 1000.0 * decision_seconds / steps,
+    }
+
+
+def true_dynamics_adjacency(env: gym.Env) -> tuple[list[str], np.ndarray]:
+    """The scene's ``dynamics_graph`` restricted to what an agent sees: nodes are the
+    observed state variables then the action variables; ``[j, i] = 1`` when j at step t is a
+    parent of i at step t + 1."""
+    scene = env.unwrapped
+    nodes = [*scene.state_variables, *scene.action_variables]
+    graph: nx.DiGraph = scene.dynamics_graph
+    adjacency = np.array(
+        [[int(graph.has_edge(parent, child)) for child in nodes] for parent in nodes]
+    )
+    return nodes, adjacency

@@ -1,0 +1,92 @@
+"""Credit accuracy: does the step the CSML agent blames for a failure really fix it?
+
+    python benchmarks/credit_accuracy.py \\
+        --checkpoint runs/csml-CausalWorld-Ramp-v0-seed0/agent.pt --episodes 100
+
+The saved agent plays ``--episodes`` deterministic episodes of the ``test`` split (seeds
+3,000,000, ...). For each failed one, ``CSMLAgent.credit`` names a window of ``model_step``
+steps starting at t* and an action a'; the env's exact counterfactual (same episode, same
+noise) replays the episode with a' held through that window and every other action as it was.
+Printed, over the failed episodes:
+
+- **credit accuracy**: how often that counterfactual succeeds;
+- **chance**: the same for a uniformly random window and a random action of the credit grid;
+- **fixable**: how often *some* window and grid action succeeds (the most any credit could
+  reach with one window changed).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+import causal_gym
+from agents.csml_agent import CSMLAgent
+
+
+def succeeds(scene, actions: np.ndarray, start: int, length: int, action: np.ndarray) -> bool:
+    """Would the episode have succeeded with ``action`` held over [start, start + length)?"""
+    changed = actions.copy()
+    changed[start : start + length] = action
+    return bool(scene.counterfactual(changed).is_success)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--checkpoint", type=Path, required=True)
+    parser.add_argument("--env", default="CausalWorld-Ramp-v0", choices=sorted(causal_gym.SCENES))
+    parser.add_argument("--episodes", type=int, default=100)
+    args = parser.parse_args()
+    if args.episodes < 1:
+        parser.error("--episodes must be >= 1")
+    torch.set_num_threads(1)
+    env = gym.make(args.env, task="test")
+    agent = CSMLAgent.load(args.checkpoint, env)
+    scene, k = env.unwrapped, agent.config.model_step
+    axis = np.linspace(-1.0, 1.0, agent.config.credit_grid)
+    grid = np.stack(np.meshgrid(*[axis] * agent.action_dim, indexing="ij"), -1)
+    grid = grid.reshape(-1, agent.action_dim)
+    rng = np.random.default_rng(0)
+    limit = env.spec.max_episode_steps
+    failed = credited = chance = fixable = 0
+    for episode in range(args.episodes):
+        observation, _ = env.reset(seed=3_000_000 + episode)
+        observations, actions, state, done = [observation], [], None, False
+        while not done:
+            action, state = agent.predict(observation, state=state)
+            observation, _, terminated, truncated, info = env.step(action)
+            observations.append(observation)
+            actions.append(action)
+            done = terminated or truncated
+        if info["is_success"]:
+            continue
+        failed += 1
+        played = np.array(actions)
+        # Past the factual end, hold the last action to the time limit, as the agent would.
+        padded = np.concatenate([played, np.repeat(played[-1:], limit - len(played), axis=0)])
+        credit = agent.credit({"states": np.array(observations), "actions": played})
+        credited += succeeds(scene, padded, credit.step, k, credit.action)
+        start = int(rng.integers(0, len(played), endpoint=False)) // k * k
+        chance += succeeds(scene, padded, start, k, grid[rng.integers(len(grid))])
+        fixable += any(
+            succeeds(scene, padded, start, k, action)
+            for start in range(0, len(played), k)
+            for action in grid
+        )
+    print(
+        f"{args.env}: {args.episodes} test episodes, {failed} failed; credit grid "
+        f"{len(grid)} actions, windows of {k} steps"
+    )
+    if failed:
+        print(
+            f"credit accuracy {credited / failed:.1%}, chance {chance / failed:.1%}, "
+            f"fixable by one window {fixable / failed:.1%}"
+        )
+
+
+if __name__ == "__main__":
+    main()

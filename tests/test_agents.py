@@ -1,0 +1,226 @@
+"""agents: the CSML world-model agent, the SB3 baseline factory, evaluation; train_agent.py."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+import causal_gym  # noqa: F401  (registers the scenes)
+from agents.baselines import AGENTS, make_agent
+from agents.csml_agent import CSMLAgent
+from agents.evaluation import EpisodeLog, evaluate, true_dynamics_adjacency, wilson_interval
+from world_models.dynamics import FactoredDynamics
+from world_models.graph_metrics import lagged_shd
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = {"random_episodes": 3, "updates_per_step": 0.05, "population": 32, "elites": 4}
+
+
+@pytest.fixture(scope="module")
+def trained() -> tuple[CSMLAgent, gym.Env]:
+    """A CSML agent after 600 steps on Ramp: exploration, then planned episodes."""
+    env = gym.make("CausalWorld-Ramp-v0")
+    agent = CSMLAgent(env, seed=0, **SMALL)
+    agent.learn(600)
+    return agent, env
+
+
+def test_make_agent_names_the_valid_agents() -> None:
+    env = gym.make("CausalWorld-Ramp-v0")
+    with pytest.raises(ValueError, match="valid are \\['ppo', 'sac', 'random'\\]"):
+        make_agent("dqn", env)
+    assert AGENTS == ("ppo", "sac", "random")
+
+
+@pytest.mark.parametrize("name", ["ppo", "sac"])
+def test_sb3_agents_learn_and_act_in_bounds(name: str) -> None:
+    env = gym.make("CausalWorld-Tilt-v0")
+    overrides = {"n_steps": 64, "batch_size": 32} if name == "ppo" else {"learning_starts": 16}
+    agent = make_agent(name, env, seed=0, **overrides).learn(64)
+    observation, _ = env.reset(seed=0)
+    action, _ = agent.predict(observation, deterministic=True)
+    assert env.action_space.contains(action)
+
+
+def test_random_agent_acts_in_bounds_and_counts_steps() -> None:
+    env = gym.make("CausalWorld-Ramp-v0")
+    agent = make_agent("random", env, seed=0).learn(10)
+    assert agent.num_timesteps == 10
+    actions = [agent.predict(None)[0] for _ in range(50)]
+    assert all(env.action_space.contains(a) for a in actions)
+    assert len({tuple(a) for a in actions}) == 50
+
+
+def test_the_planner_respects_the_action_bounds(trained) -> None:
+    agent, env = trained
+    observation, _ = env.reset(seed=5)
+    state = None
+    for step in range(25):
+        for deterministic in (True, False):
+            action, _ = agent.predict(observation, state=None, deterministic=deterministic)
+            assert env.action_space.contains(action), (step, action)
+        action, state = agent.predict(observation, state=state)
+        observation, *_ = env.step(action)
+
+
+def test_save_load_predict_gives_identical_actions(trained, tmp_path) -> None:
+    agent, env = trained
+    agent.save(tmp_path / "agent.pt")
+    loaded = CSMLAgent.load(tmp_path / "agent.pt", env)
+    assert loaded.config == agent.config and loaded.num_timesteps == agent.num_timesteps
+    observation, _ = env.reset(seed=9)
+    first = second = None
+    for _ in range(25):
+        a, first = agent.predict(observation, state=first)
+        b, second = loaded.predict(observation, state=second)
+        np.testing.assert_array_equal(a, b)
+        observation, *_ = env.step(a)
+
+
+def test_a_bad_checkpoint_is_named(trained, tmp_path) -> None:
+    agent, env = trained
+    agent.save(tmp_path / "agent.pt")
+    data = (tmp_path / "agent.pt").read_bytes()
+    (tmp_path / "truncated.pt").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=r"truncated\.pt"):
+        CSMLAgent.load(tmp_path / "truncated.pt", env)
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "foreign.pt")
+    with pytest.raises(ValueError, match=r"foreign\.pt is not a CSMLAgent checkpoint"):
+        CSMLAgent.load(tmp_path / "foreign.pt", env)
+    with pytest.raises(ValueError, match="saved for 9 state and 2 action dimensions"):
+        CSMLAgent.load(tmp_path / "agent.pt", gym.make("CausalWorld-Tilt-v0"))
+
+
+def test_bad_observations_and_envs_are_refused(trained) -> None:
+    agent, _ = trained
+    with pytest.raises(ValueError, match="shape \\(9,\\)"):
+        agent.predict(np.zeros(4, np.float32))
+    with pytest.raises(ValueError, match="finite"):
+        agent.predict(np.full(9, np.nan, np.float32))
+    with pytest.raises(ValueError, match="obs_mode='state'"):
+        CSMLAgent(gym.make("CausalWorld-Ramp-v0", obs_mode="pixels"))
+    with pytest.raises(ValueError, match="positive int"):
+        agent.learn(0)
+
+
+def test_abduction_replays_the_factual_episode(trained) -> None:
+    """Counterfactual replay with the factual actions and the abducted residuals gives back
+    the factual states (up to rounding): the model's counterfactuals start from the truth."""
+    agent, _ = trained
+    episode = agent.episodes[-1]
+    states, actions = agent._model_steps(episode["states"], episode["actions"], 0)
+    states, actions = torch.as_tensor(states), torch.as_tensor(actions)
+    with torch.no_grad():
+        context = agent.model.context_prior
+        residuals = agent.model.abduct(states, actions, context)
+        replay, _, _ = agent.model.rollout(
+            states[:1], actions[None], context[None], residuals[None]
+        )
+    torch.testing.assert_close(replay[0], states, atol=1e-3, rtol=1e-4)
+
+
+def test_credit_returns_a_step_of_the_episode_and_an_action_in_bounds(trained) -> None:
+    agent, env = trained
+    episode = agent.episodes[-1]
+    credit = agent.credit(episode)
+    assert 0 <= credit.step < len(episode["actions"])
+    assert credit.step % agent.config.model_step == 0
+    assert env.action_space.contains(credit.action.astype(np.float32))
+    assert 0.0 <= credit.factual_probability <= credit.probability <= 1.0
+    with pytest.raises(ValueError, match="states \\(T \\+ 1, 9\\)"):
+        agent.credit({"states": episode["states"][:2], "actions": episode["actions"]})
+
+
+def test_rollout_is_the_iterated_step() -> None:
+    torch.manual_seed(0)
+    model = FactoredDynamics(5, 2, context_dim=3)
+    start, context = torch.randn(4, 5), torch.randn(4, 3)
+    actions = torch.rand(4, 6, 2) * 2 - 1
+    with torch.no_grad():
+        states, _, _ = model.rollout(start, actions, context)
+        expected = start
+        for t in range(6):
+            expected = model.step(expected, actions[:, t], context)
+            torch.testing.assert_close(states[:, t + 1], expected)
+
+
+def test_the_inner_loop_fits_an_episode_better_than_the_prior(trained) -> None:
+    agent, _ = trained
+    batch = agent._batch(np.arange(len(agent.episodes)), np.zeros(len(agent.episodes), int))
+    model, mask = agent.model, batch["mask"]
+    args = (batch["states"], batch["actions"], batch["next_states"])
+    with torch.no_grad():
+        prior = model.context_prior.expand(len(mask), -1)
+        before = model.transition_loss(*args, prior, mask).mean()
+    adapted = model.adapt_context(*args, mask, steps=5, lr=0.5, differentiable=False)
+    with torch.no_grad():
+        after = model.transition_loss(*args, adapted, mask).mean()
+    assert after < before
+
+
+def test_episode_log_and_evaluate_agree_with_the_env() -> None:
+    env = EpisodeLog(gym.make("CausalWorld-Seesaw-v0"))
+    agent = make_agent("random", env, seed=0)
+    report = evaluate(agent, env, episodes=4, seed=0)
+    assert len(env.episodes) == 4 and env.timesteps == sum(e["length"] for e in env.episodes)
+    assert report["success_rate"] == np.mean([e["success"] for e in env.episodes])
+    low, high = report["success_interval_95"]
+    assert 0.0 <= low <= report["success_rate"] <= high <= 1.0
+    assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == pytest.approx(1.0)
+    assert wilson_interval(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
+
+
+def test_true_dynamics_adjacency_and_lagged_shd() -> None:
+    env = gym.make("CausalWorld-Ramp-v0")
+    nodes, truth = true_dynamics_adjacency(env)
+    assert nodes[:2] == ["ramp_angle", "ball_x"] and nodes[-2:] == [
+        "ramp_angle_target",
+        "ball_push",
+    ]
+    index = nodes.index
+    assert truth[index("ramp_angle_target"), index("ramp_angle")] == 1
+    assert truth[index("ball_push"), index("ramp_angle")] == 0
+    assert truth[index("target_x"), index("target_x")] == 1
+    assert lagged_shd(truth, truth) == 0
+    flipped = truth.copy()
+    flipped[index("ball_push"), index("ramp_angle")] = 1
+    flipped[index("block_x"), index("ball_x")] = 0
+    assert lagged_shd(truth, flipped) == 2
+    # A two-slice graph has no reversals: j -> k and k -> j are two different edges.
+    assert lagged_shd(np.array([[0, 1], [0, 0]]), np.array([[0, 0], [1, 0]])) == 2
+
+
+def test_train_agent_writes_every_output(tmp_path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "examples" / "train_agent.py"),
+            "--timesteps",
+            "400",
+            "--eval-episodes",
+            "2",
+            "--logdir",
+            str(tmp_path),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    run = tmp_path / "csml-CausalWorld-Ramp-v0-seed0"
+    names = {p.name for p in run.iterdir()}
+    assert {"agent.pt", "evaluation.json", "learning_curve.png", "graph.png"} <= names
+    assert list((run / "tensorboard").glob("events.out.tfevents.*"))
+    assert (run / "video" / "trained-episode-0.mp4").stat().st_size > 1000
+    report = json.loads((run / "evaluation.json").read_text())
+    assert report["evaluation"]["episodes"] == 2 and report["env_steps"] == 400
+    assert 0 < report["training_episodes"][-1]["timesteps"] <= 400
+    assert report["dynamics_graph"]["shd"] >= 0
+    assert "CSMLAgentConfig(" in done.stdout and "video:" in done.stdout

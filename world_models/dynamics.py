@@ -1,0 +1,268 @@
+"""Factored dynamics with a learned dynamics graph: z'_i = z_i + f_i(Pa(z_i), a, c).
+
+Each observed state variable i has its own network f_i. Its inputs are the state and action
+vector seen through a row of gates g_i = sigmoid(edge logits) in [0, 1]: the learned
+``dynamics_graph`` (edge j -> i when g_ij > 0.5), trained with an L1 penalty on the gates so an
+input the data does not need is cut (the NOTEARS-style sparsity term; a graph over time steps
+may have cycles and self-loops, so there is no acyclicity term). The first layer is a message
+from every gated parent to node i, as in ``reasoning.GCNReasoner``, with per-node weights.
+
+c is a per-episode context vector standing for the episode's hidden properties (masses,
+frictions): the meta-learned inner loop (``adapt_context``) fits it to the episode's first
+transitions by a few gradient steps from a learned prior, CAVIA-style, and training
+back-propagates through those steps (``torch.func.grad``). Two heads read consecutive states:
+reward r(z, z') and the log-odds that z' is a success state; a value head V(z) predicts the
+return still to come, so a planner can look a few model steps ahead and let V judge the rest.
+
+Counterfactuals follow abduction, action, prediction: ``abduct`` returns the factual episode's
+per-step residuals z_{t+1} - model(z_t, a_t); ``rollout(..., residuals=...)`` adds them back
+under other actions, so with the factual actions it reproduces the factual states exactly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.func import grad
+
+
+class FactoredDynamics(nn.Module):
+    """Per-variable transition networks over gated parents, plus reward and success heads.
+
+    Inputs and outputs are in the env's units; the model normalises with buffers set by
+    ``fit_normaliser`` from the data it is trained on.
+    """
+
+    def __init__(self, state_dim: int, action_dim: int, context_dim: int = 4, hidden: int = 32):
+        super().__init__()
+        self.state_dim, self.action_dim, self.context_dim = state_dim, action_dim, context_dim
+        inputs = state_dim + action_dim
+        # sigmoid(3) = 0.95: every edge starts open, the sparsity penalty closes the unused ones.
+        self.edge_logits = nn.Parameter(torch.full((state_dim, inputs), 3.0))
+        self.message = nn.Parameter(torch.randn(state_dim, inputs, hidden) * math.sqrt(2 / inputs))
+        self.context_weight = nn.Parameter(
+            torch.randn(state_dim, context_dim, hidden) / math.sqrt(context_dim)
+        )
+        self.message_bias = nn.Parameter(torch.zeros(state_dim, hidden))
+        self.hidden_weight = nn.Parameter(
+            torch.randn(state_dim, hidden, hidden) * math.sqrt(2 / hidden)
+        )
+        self.hidden_bias = nn.Parameter(torch.zeros(state_dim, hidden))
+        self.readout = nn.Parameter(torch.randn(state_dim, hidden) / math.sqrt(hidden))
+        self.readout_bias = nn.Parameter(torch.zeros(state_dim))
+        self.context_prior = nn.Parameter(torch.zeros(context_dim))
+        self.heads = nn.Sequential(
+            nn.Linear(2 * state_dim, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, 2),
+        )
+        self.value_head = nn.Sequential(
+            nn.Linear(state_dim, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, 1),
+        )
+        self.register_buffer("state_mean", torch.zeros(state_dim))
+        self.register_buffer("state_scale", torch.ones(state_dim))
+        self.register_buffer("delta_mean", torch.zeros(state_dim))
+        self.register_buffer("delta_scale", torch.ones(state_dim))
+        self.register_buffer("reward_scale", torch.ones(()))
+        self.register_buffer("return_scale", torch.ones(()))
+        self.register_buffer("state_low", torch.full((state_dim,), -math.inf))
+        self.register_buffer("state_high", torch.full((state_dim,), math.inf))
+
+    def set_bounds(self, low: torch.Tensor, high: torch.Tensor) -> None:
+        """Clamp predicted states to [low, high] (the observation space): a rollout that
+        drifts outside what the env can show is wrong for certain."""
+        self.state_low.copy_(low)
+        self.state_high.copy_(high)
+
+    def fit_normaliser(
+        self,
+        states: torch.Tensor,
+        next_states: torch.Tensor,
+        rewards: torch.Tensor,
+        returns: torch.Tensor,
+    ) -> None:
+        """Set the input and output scales from transitions (rows of ``states``, ...) and
+        the returns that followed them."""
+        deltas = next_states - states
+        self.state_mean.copy_(states.mean(0))
+        self.state_scale.copy_(states.std(0).clamp(min=1e-6))
+        self.delta_mean.copy_(deltas.mean(0))
+        self.delta_scale.copy_(deltas.std(0).clamp(min=1e-6))
+        self.reward_scale.copy_(rewards.std().clamp(min=1e-6))
+        self.return_scale.copy_(returns.std().clamp(min=1e-6))
+
+    def gates(self) -> torch.Tensor:
+        """Edge probabilities, ``[i, j]``: input j (states, then actions) -> state i."""
+        return torch.sigmoid(self.edge_logits)
+
+    def normalised_delta(
+        self, states: torch.Tensor, actions: torch.Tensor, context: torch.Tensor
+    ) -> torch.Tensor:
+        """f(z, a, c) for ``(..., state_dim)`` states, in units of ``delta_scale``."""
+        inputs = torch.cat([(states - self.state_mean) / self.state_scale, actions], dim=-1)
+        nodes, hidden_size = self.message.shape[0], self.message.shape[2]
+        # Gating the weights rather than the inputs makes the first layer one matrix product.
+        gated = (self.gates()[..., None] * self.message).permute(1, 0, 2)
+        hidden = inputs @ gated.reshape(len(gated), -1)
+        hidden = hidden + context @ self.context_weight.permute(1, 0, 2).reshape(
+            self.context_dim, -1
+        )
+        hidden = torch.relu(hidden.unflatten(-1, (nodes, hidden_size)) + self.message_bias)
+        per_node = hidden.reshape(-1, nodes, hidden_size).transpose(0, 1)
+        per_node = torch.bmm(per_node, self.hidden_weight).transpose(0, 1)
+        hidden = torch.relu(per_node.reshape(hidden.shape) + self.hidden_bias)
+        return (hidden * self.readout).sum(-1) + self.readout_bias
+
+    def step(
+        self, states: torch.Tensor, actions: torch.Tensor, context: torch.Tensor
+    ) -> torch.Tensor:
+        """The predicted next states, in the env's units."""
+        delta = self.normalised_delta(states, actions, context)
+        following = states + self.delta_mean + self.delta_scale * delta
+        return torch.maximum(torch.minimum(following, self.state_high), self.state_low)
+
+    def head_outputs(
+        self, states: torch.Tensor, next_states: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(reward in the env's units, success log-odds) of the transition z -> z'."""
+        features = torch.cat(
+            [
+                (states - self.state_mean) / self.state_scale,
+                (next_states - self.state_mean) / self.state_scale,
+            ],
+            dim=-1,
+        )
+        reward, success = self.heads(features).unbind(-1)
+        return reward * self.reward_scale, success
+
+    def value(self, states: torch.Tensor) -> torch.Tensor:
+        """The return expected from ``states`` to the end of the episode, in the env's units
+        (the behaviour that collected the data acting afterwards)."""
+        normalised = (states - self.state_mean) / self.state_scale
+        return self.value_head(normalised)[..., 0] * self.return_scale
+
+    def transition_loss(
+        self,
+        states: torch.Tensor,
+        actions: torch.Tensor,
+        next_states: torch.Tensor,
+        context: torch.Tensor,
+        mask: torch.Tensor,
+    ) -> torch.Tensor:
+        """Per-episode mean squared error of the normalised deltas over the ``mask``ed steps;
+        states ``(E, T, state_dim)``, context ``(E, context_dim)``, mask ``(E, T)``: ``(E,)``."""
+        target = (next_states - states - self.delta_mean) / self.delta_scale
+        predicted = self.normalised_delta(states, actions, context[:, None, :])
+        error = ((predicted - target) ** 2).mean(-1)
+        return (error * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+    def unrolled_loss(
+        self,
+        states: torch.Tensor,
+        actions: torch.Tensor,
+        context: torch.Tensor,
+        mask: torch.Tensor,
+        starts: torch.Tensor,
+        length: int,
+    ) -> torch.Tensor:
+        """Mean squared error (in ``state_scale`` units) of ``length``-step open-loop rollouts
+        from step ``starts`` ``(E,)`` of each episode (states ``(E, T + 1, S)``, actions
+        ``(E, T, A)``, mask ``(E, T)``), so errors that compound along a plan are trained
+        away, not only one-step ones."""
+        rows = torch.arange(len(states))[:, None]
+        steps = (starts[:, None] + torch.arange(length)[None, :]).clamp(max=actions.shape[1] - 1)
+        predicted, _, _ = self.rollout(states[rows[:, 0], starts], actions[rows, steps], context)
+        error = (((predicted[:, 1:] - states[rows, steps + 1]) / self.state_scale) ** 2).mean(-1)
+        valid = mask[rows, steps] * (starts[:, None] + torch.arange(length) < actions.shape[1])
+        return (error * valid).sum() / valid.sum().clamp(min=1.0)
+
+    def adapt_context(
+        self,
+        states: torch.Tensor,
+        actions: torch.Tensor,
+        next_states: torch.Tensor,
+        mask: torch.Tensor,
+        steps: int,
+        lr: float,
+        differentiable: bool,
+    ) -> torch.Tensor:
+        """The inner loop: each episode's context after ``steps`` gradient steps on its
+        ``mask``ed transitions from the learned prior; an episode with none keeps the prior."""
+        context = self.context_prior.expand(len(states), -1)
+
+        def support_loss(context: torch.Tensor) -> torch.Tensor:
+            # Episodes' losses are independent, so one gradient of the sum is every
+            # episode's own gradient.
+            return self.transition_loss(states, actions, next_states, context, mask).sum()
+
+        for _ in range(steps):
+            gradient = grad(support_loss)(context)
+            if not differentiable:
+                gradient = gradient.detach()
+            context = context - lr * gradient
+        return context if differentiable else context.detach()
+
+    def rollout(
+        self,
+        start: torch.Tensor,
+        actions: torch.Tensor,
+        context: torch.Tensor,
+        residuals: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """States ``(B, H + 1, state_dim)``, rewards and success log-odds ``(B, H)`` from
+        ``start`` ``(B, state_dim)`` under ``actions`` ``(B, H, action_dim)``; ``residuals``
+        ``(B, H, state_dim)`` are added after each step (counterfactual replay).
+
+        The same function as iterating ``step``, with everything that does not change along
+        the rollout (gates, normalisation, context, the actions' share of the first layer)
+        folded into the weights once: the planner calls this in its inner loop.
+        """
+        nodes, hidden_size = self.message.shape[0], self.message.shape[2]
+        gated = (
+            (self.gates()[..., None] * self.message)
+            .permute(1, 0, 2)
+            .reshape(self.state_dim + self.action_dim, -1)
+        )
+        state_weight = gated[: self.state_dim] / self.state_scale[:, None]
+        bias = (
+            self.message_bias.reshape(-1)
+            - (self.state_mean / self.state_scale) @ gated[: self.state_dim]
+            + context @ self.context_weight.permute(1, 0, 2).reshape(self.context_dim, -1)
+        )
+        driven = actions @ gated[self.state_dim :] + bias[:, None, :]
+        readout = self.readout * self.delta_scale[:, None]
+        states = [start]
+        for t in range(actions.shape[1]):
+            hidden = torch.relu(states[-1] @ state_weight + driven[:, t])
+            hidden = hidden.reshape(-1, nodes, hidden_size).transpose(0, 1)
+            hidden = torch.relu(
+                torch.bmm(hidden, self.hidden_weight).transpose(0, 1) + self.hidden_bias
+            )
+            following = states[-1] + (hidden * readout).sum(-1) + self.step_offset()
+            following = torch.maximum(torch.minimum(following, self.state_high), self.state_low)
+            if residuals is not None:
+                following = following + residuals[:, t]
+            states.append(following)
+        trajectory = torch.stack(states, 1)
+        rewards, successes = self.head_outputs(trajectory[:, :-1], trajectory[:, 1:])
+        return trajectory, rewards, successes
+
+    def step_offset(self) -> torch.Tensor:
+        """The part of a step's change that does not depend on the inputs."""
+        return self.delta_mean + self.delta_scale * self.readout_bias
+
+    def abduct(
+        self, states: torch.Tensor, actions: torch.Tensor, context: torch.Tensor
+    ) -> torch.Tensor:
+        """Per-step residuals ``(T, state_dim)`` of one episode's states ``(T + 1, state_dim)``
+        under its actions ``(T, action_dim)`` and adapted context ``(context_dim,)``."""
+        predicted = self.step(states[:-1], actions, context.expand(len(actions), -1))
+        return states[1:] - predicted
