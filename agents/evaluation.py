@@ -60,11 +60,12 @@ def wilson_interval(successes: int, trials: int) -> tuple[float, float]:
 
 
 def evaluate(agent: Any, env: gym.Env, episodes: int, seed: int) -> dict[str, Any]:
-    """Success rate, mean return and decision time of ``agent.predict`` over ``episodes``
-    episodes seeded ``seed``, ``seed + 1``, ...; recurrent ``state`` is passed back."""
+    """Success rate, mean return and decision time (mean per step and the slowest call) of
+    ``agent.predict`` over ``episodes`` episodes seeded ``seed``, ``seed + 1``, ...; recurrent
+    ``state`` is passed back."""
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
-    successes, returns, decision_seconds, steps = 0, [], 0.0, 0
+    successes, returns, decision_seconds, slowest, steps = 0, [], 0.0, 0.0, 0
     for episode in range(episodes):
         observation, _ = env.reset(seed=seed + episode)
         state, start, done, total = None, True, False, 0.0
@@ -73,7 +74,9 @@ def evaluate(agent: Any, env: gym.Env, episodes: int, seed: int) -> dict[str, An
             action, state = agent.predict(
                 observation, state=state, episode_start=np.array([start]), deterministic=True
             )
-            decision_seconds += time.perf_counter() - clock
+            elapsed = time.perf_counter() - clock
+            decision_seconds += elapsed
+            slowest = max(slowest, elapsed)
             start = False
             observation, reward, terminated, truncated, info = env.step(action)
             total += float(reward)
@@ -89,6 +92,7 @@ def evaluate(agent: Any, env: gym.Env, episodes: int, seed: int) -> dict[str, An
         "success_interval_95": [low, high],
         "mean_return": float(np.mean(returns)),
         "decision_ms_per_step": 1000.0 * decision_seconds / steps,
+        "slowest_decision_ms": 1000.0 * slowest,
     }
 
 

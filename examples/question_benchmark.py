@@ -33,11 +33,8 @@ prints each one's class balance; the defaults are the default benchmark (every s
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
-import os
 import statistics
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -49,6 +46,7 @@ import numpy as np
 import torch
 
 import causal_gym  # noqa: F401  (registers the scenes)
+from causal_gym.files import write_json
 from causal_gym.questions import (
     DEFAULT_SPLITS,
     DEFAULT_TASKS,
@@ -190,16 +188,9 @@ def table1(args: argparse.Namespace) -> None:
             graph = _cell([float(v) for v in shd]) if shd else "-"
             print(f"| {name} | " + " | ".join(cells) + f" | {graph} |")
     args.results.mkdir(parents=True, exist_ok=True)
-    _write_json(args.results / "table1.json", report)
+    write_json(args.results / "table1.json", report)
     _figures(report, args.results)
     print(f"\nwrote {args.results / 'table1.json'}, figure3.png, figure4.png")
-
-
-def _write_json(path: Path, data: dict) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(handle, "w") as file:
-        json.dump(data, file, indent=1)
-    os.replace(temporary, path)
 
 
 def _figures(report: dict, folder: Path) -> None:

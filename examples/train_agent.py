@@ -21,9 +21,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -35,6 +32,7 @@ import causal_gym
 from agents.baselines import AGENTS, hyperparameters, make_agent
 from agents.csml_agent import CSMLAgent
 from agents.evaluation import EpisodeLog, evaluate, true_dynamics_adjacency
+from causal_gym.files import write_json
 from world_models.graph_metrics import lagged_shd
 
 DEFAULT_ENV = "CausalWorld-Ramp-v0"
@@ -100,14 +98,15 @@ def main() -> None:
             "shd": lagged_shd(truth, learned),
         }
         _graph_figure(nodes, truth, learned, report["dynamics_graph"]["shd"], run / "graph.png")
-    _write_json(run / "evaluation.json", report)
+    write_json(run / "evaluation.json", report)
     _curve_figure(train_env.episodes, args, run / "learning_curve.png")
     evaluation = report["evaluation"]
     low, high = evaluation["success_interval_95"]
     print(
         f"{args.agent} on {args.env}, seed {args.seed}: {args.timesteps} steps in {seconds:.0f} s; "
         f"test success {evaluation['success_rate']:.0%} ({low:.0%}-{high:.0%}) over "
-        f"{evaluation['episodes']} episodes, {evaluation['decision_ms_per_step']:.1f} ms per step"
+        f"{evaluation['episodes']} episodes, {evaluation['decision_ms_per_step']:.1f} ms per step "
+        f"(slowest {evaluation['slowest_decision_ms']:.1f} ms)"
     )
     if args.video:
         print(f"video: {record(agent, args, run)}")
@@ -153,13 +152,6 @@ def _tensorboard(run: Path) -> Any:
     from torch.utils.tensorboard import SummaryWriter
 
     return SummaryWriter(str(run / "tensorboard"))
-
-
-def _write_json(path: Path, data: dict) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(handle, "w") as file:
-        json.dump(data, file, indent=1)
-    os.replace(temporary, path)
 
 
 def _curve_figure(episodes: list[dict[str, float]], args: argparse.Namespace, path: Path) -> None:

@@ -171,6 +171,7 @@ def test_episode_log_and_evaluate_agree_with_the_env() -> None:
     assert report["success_rate"] == np.mean([e["success"] for e in env.episodes])
     low, high = report["success_interval_95"]
     assert 0.0 <= low <= report["success_rate"] <= high <= 1.0
+    assert report["slowest_decision_ms"] >= report["decision_ms_per_step"] > 0.0
     assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == pytest.approx(1.0)
     assert wilson_interval(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
 

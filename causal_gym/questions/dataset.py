@@ -42,6 +42,7 @@ import gymnasium as gym
 import numpy as np
 
 from causal_gym import SCENES, tasks
+from causal_gym.files import atomic_write
 from causal_gym.questions.designs import CLASSES, DESIGNS, SceneQuestions, draw_config
 
 GENERATOR_VERSION = "2"
@@ -325,19 +326,6 @@ def _manifest(
 # ----- files -----------------------------------------------------------------------------------
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def save(dataset: QuestionSet, folder: str | Path) -> Path:
     """Write ``questions.npz`` and ``manifest.json`` into ``folder``; returns the folder."""
     folder = Path(folder)
@@ -347,8 +335,8 @@ def save(dataset: QuestionSet, folder: str | Path) -> Path:
         buffer.seek(0)
         data = buffer.read()
     manifest = {**dataset.manifest, "sha256": hashlib.sha256(data).hexdigest()}
-    _atomic_write(folder / "questions.npz", data)
-    _atomic_write(folder / "manifest.json", json.dumps(manifest, indent=1).encode())
+    atomic_write(folder / "questions.npz", data)
+    atomic_write(folder / "manifest.json", json.dumps(manifest, indent=1).encode())
     dataset.manifest = manifest
     return folder
 
