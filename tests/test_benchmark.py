@@ -45,7 +45,7 @@ def test_tiny_benchmark_writes_every_output_and_resumes(tmp_path):
     out = tmp_path / "bench"
     argv = [
         "--agents", "csml", "ppo", "random", "--seeds", "2", "--timesteps", "300",
-        "--eval-every", "150", "--eval-episodes", "2", "--workers", "2", "--out", str(out),
+        "--eval-every", "150", "--eval-episodes", "1", "--workers", "2", "--out", str(out),
     ]  # fmt: skip
     first = run_benchmark(argv)
     assert first.returncode == 0, first.stderr
@@ -81,6 +81,6 @@ def test_tiny_benchmark_writes_every_output_and_resumes(tmp_path):
     assert stamps == {path.name: path.stat().st_mtime_ns for path in (out / "cells").iterdir()}
 
     changed = list(argv)
-    changed[changed.index("--eval-episodes") + 1] = "3"
+    changed[changed.index("--eval-episodes") + 1] = "2"
     refused = run_benchmark(changed)
     assert refused.returncode != 0 and "other settings" in refused.stderr
