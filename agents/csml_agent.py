@@ -29,10 +29,9 @@ carries the episode so far (pass back what the last call returned; ``None`` star
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +41,12 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from causal_gym.files import atomic_write
 from world_models.dynamics import FactoredDynamics
+
+CHECKPOINT_FORMAT = "causal-gym CSMLAgent 1"
+# An episode's arrays: T + 1 states, then T actions, rewards and success flags.
+EPISODE_FIELDS = ("states", "actions", "rewards", "successes")
 
 
 @dataclass
@@ -267,7 +271,9 @@ class CSMLAgent:
             raise ValueError(f"total_timesteps must be a positive int, got {total_timesteps!r}")
         bar = _progress(total_timesteps, progress_bar)
         end = self.num_timesteps + int(total_timesteps)
-        seed = self.config.seed * 100_003 + len(self.episodes)
+        # Episode i of the agent's life always gets the same seed, so a run resumed from a
+        # training checkpoint plays the episodes the uninterrupted run would have.
+        seed = self.config.seed * 100_003
         while self.num_timesteps < end:
             summary = self._run_episode(end - self.num_timesteps, seed + len(self.episodes), bar)
             self.history.append(summary)
@@ -493,50 +499,107 @@ class CSMLAgent:
         adjacency[:, : self.state_dim] = (gates > threshold).T
         return adjacency
 
-    def save(self, path: str | Path) -> None:
-        """Model weights and config in one file, written atomically (temp file, rename)."""
+    def save(self, path: str | Path, training_state: bool = False) -> None:
+        """Model weights and config in one file, written atomically (temp file, rename).
+
+        With ``training_state`` the file also holds what ``learn`` needs to go on exactly as
+        if it had never stopped: the optimizer, the stored episodes, the credit proposals, the
+        per-episode history and the random generators' states (a training checkpoint).
+        """
         path = Path(path)
-        payload = {
-            "format": "causal-gym CSMLAgent 1",
+        payload: dict[str, Any] = {
+            "format": CHECKPOINT_FORMAT,
             "config": json.dumps(dataclasses.asdict(self.config)),
             "state_dim": self.state_dim,
             "action_dim": self.action_dim,
             "num_timesteps": self.num_timesteps,
             "model": self.model.state_dict(),
         }
+        if training_state:
+            payload["training"] = self._training_state()
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        os.close(handle)
-        try:
-            torch.save(payload, temporary)
-            os.replace(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
+        buffer = io.BytesIO()
+        torch.save(payload, buffer)
+        atomic_write(path, buffer.getvalue())
 
     @classmethod
     def load(cls, path: str | Path, env: gym.Env) -> CSMLAgent:
-        """An agent saved by ``save``, for ``env``; raises ``ValueError`` naming the file when
-        it is not such a checkpoint or does not fit ``env``."""
+        """An agent saved by ``save``, for ``env`` (with its training state, if saved with
+        it); raises ``ValueError`` naming the file when it is not such a checkpoint or does
+        not fit ``env``."""
         path = Path(path)
         try:
             payload = torch.load(path, weights_only=True)
         except Exception as error:  # truncated files raise several kinds of error
             raise ValueError(f"{path} is not a readable CSMLAgent checkpoint: {error}") from error
-        if not isinstance(payload, dict) or payload.get("format") != "causal-gym CSMLAgent 1":
+        if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
             raise ValueError(
-                f"{path} is not a CSMLAgent checkpoint (no 'causal-gym CSMLAgent 1' format tag)"
+                f"{path} is not a CSMLAgent checkpoint (no {CHECKPOINT_FORMAT!r} format tag)"
             )
-        config = CSMLAgentConfig(**json.loads(payload["config"]))
-        agent = cls(env, config)
-        if (agent.state_dim, agent.action_dim) != (payload["state_dim"], payload["action_dim"]):
-            raise ValueError(
-                f"{path} was saved for {payload['state_dim']} state and {payload['action_dim']} "
-                f"action dimensions; this env has {agent.state_dim} and {agent.action_dim}"
-            )
-        agent.model.load_state_dict(payload["model"])
-        agent.num_timesteps = int(payload["num_timesteps"])
+        try:
+            config = CSMLAgentConfig(**json.loads(payload["config"]))
+            agent = cls(env, config)
+            if (agent.state_dim, agent.action_dim) != (
+                payload["state_dim"],
+                payload["action_dim"],
+            ):
+                raise ValueError(
+                    f"{path} was saved for {payload['state_dim']} state and "
+                    f"{payload['action_dim']} action dimensions; this env has "
+                    f"{agent.state_dim} and {agent.action_dim}"
+                )
+            agent.model.load_state_dict(payload["model"])
+            agent.num_timesteps = int(payload["num_timesteps"])
+            if "training" in payload:
+                agent._restore_training_state(payload["training"])
+        except (KeyError, TypeError, RuntimeError, json.JSONDecodeError) as error:
+            raise ValueError(f"{path}: a damaged CSMLAgent checkpoint ({error!r})") from error
         return agent
+
+    def _training_state(self) -> dict[str, Any]:
+        episodes = {
+            name: torch.from_numpy(np.concatenate([e[name] for e in self.episodes]))
+            if self.episodes
+            else torch.zeros(0)
+            for name in EPISODE_FIELDS
+        }
+        return {
+            "optimizer": self.optimizer.state_dict(),
+            "episode_lengths": torch.tensor([len(e["actions"]) for e in self.episodes]),
+            "episodes": episodes,
+            "proposal_starts": torch.from_numpy(
+                np.array([start for start, _ in self.proposals], np.float32).reshape(
+                    -1, self.state_dim
+                )
+            ),
+            "proposal_plans": [torch.from_numpy(plan) for _, plan in self.proposals],
+            "history": json.dumps(self.history),
+            "numpy_rng": json.dumps(self.rng.bit_generator.state),
+            "torch_rng": torch.get_rng_state(),
+        }
+
+    def _restore_training_state(self, training: dict[str, Any]) -> None:
+        self.optimizer.load_state_dict(training["optimizer"])
+        lengths = training["episode_lengths"].tolist()
+        arrays = {name: training["episodes"][name].numpy() for name in EPISODE_FIELDS}
+        self.episodes, start = [], {"states": 0, "other": 0}
+        for length in lengths:
+            states = arrays["states"][start["states"] : start["states"] + length + 1]
+            other = slice(start["other"], start["other"] + length)
+            self.episodes.append(
+                {"states": states, **{n: arrays[n][other] for n in EPISODE_FIELDS[1:]}}
+            )
+            start["states"] += length + 1
+            start["other"] += length
+        self.proposals = [
+            (start_state, plan.numpy())
+            for start_state, plan in zip(
+                training["proposal_starts"].numpy(), training["proposal_plans"]
+            )
+        ]
+        self.history = json.loads(training["history"])
+        self.rng.bit_generator.state = json.loads(training["numpy_rng"])
+        torch.set_rng_state(training["torch_rng"])
 
 
 def _success_probability(

@@ -9,21 +9,43 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import networkx as nx
 import numpy as np
 
+from causal_gym.files import atomic_write
+
 
 class EpisodeLog(gym.Wrapper):
-    """Records ``(timesteps, return, success, length)`` for each finished episode."""
+    """Records ``(timesteps, return, success, length)`` for each finished episode.
 
-    def __init__(self, env: gym.Env):
+    With ``log_path`` every finished episode is also appended to that CSV file (and flushed)
+    as it ends. ``episodes`` and ``timesteps`` continue a log from a training checkpoint: the
+    file is rewritten to hold exactly those rows first, so rows that a killed run wrote after
+    its last checkpoint are dropped, not duplicated, when the resumed run plays them again.
+    """
+
+    FIELDS = ("timesteps", "return", "success", "length")
+
+    def __init__(
+        self,
+        env: gym.Env,
+        log_path: str | Path | None = None,
+        episodes: list[dict[str, float]] | None = None,
+        timesteps: int = 0,
+    ):
         super().__init__(env)
-        self.episodes: list[dict[str, float]] = []
-        self.timesteps = 0
+        self.episodes: list[dict[str, float]] = [dict(e) for e in episodes or []]
+        self.timesteps = int(timesteps)
         self._return, self._length = 0.0, 0
+        self._file = None
+        if log_path is not None:
+            lines = [",".join(self.FIELDS), *map(self._row, self.episodes)]
+            atomic_write(log_path, "".join(f"{line}\n" for line in lines))
+            self._file = open(log_path, "a", encoding="utf-8")  # closed by close()
 
     def reset(self, **kwargs: Any):
         self._return, self._length = 0.0, 0
@@ -35,15 +57,27 @@ class EpisodeLog(gym.Wrapper):
         self._return += float(reward)
         self._length += 1
         if terminated or truncated:
-            self.episodes.append(
-                {
-                    "timesteps": float(self.timesteps),
-                    "return": self._return,
-                    "success": float(info["is_success"]),
-                    "length": float(self._length),
-                }
-            )
+            episode = {
+                "timesteps": float(self.timesteps),
+                "return": self._return,
+                "success": float(info["is_success"]),
+                "length": float(self._length),
+            }
+            self.episodes.append(episode)
+            if self._file is not None:
+                self._file.write(self._row(episode) + "\n")
+                self._file.flush()
         return observation, reward, terminated, truncated, info
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        super().close()
+
+    @classmethod
+    def _row(cls, episode: dict[str, float]) -> str:
+        return ",".join(repr(float(episode[name])) for name in cls.FIELDS)
 
 
 def wilson_interval(successes: int, trials: int) -> tuple[float, float]:

@@ -21,14 +21,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import shutil
 import time
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.logger import Logger, TensorBoardOutputFormat
 
 import causal_gym
+from agents import checkpoints
 from agents.baselines import AGENTS, hyperparameters, make_agent
 from agents.csml_agent import CSMLAgent
 from agents.evaluation import EpisodeLog, evaluate, true_dynamics_adjacency
@@ -37,6 +41,7 @@ from world_models.graph_metrics import lagged_shd
 
 DEFAULT_ENV = "CausalWorld-Ramp-v0"
 DEFAULT_TIMESTEPS = 20_000  # the CSML default finishes in about 6 minutes on 2 cores
+DEFAULT_CHECKPOINT_EVERY = 5_000
 
 
 def main() -> None:
@@ -49,32 +54,61 @@ def main() -> None:
     parser.add_argument("--logdir", type=Path, default=Path("runs"))
     parser.add_argument("--video", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=DEFAULT_CHECKPOINT_EVERY,
+        help="env steps between training checkpoints (taken at the next safe point)",
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the run in the log folder, if any"
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="start again over an unfinished run"
+    )
     args = parser.parse_args()
-    if args.timesteps < 1:
-        parser.error(f"--timesteps must be >= 1, got {args.timesteps}")
-    if args.eval_episodes < 1:
-        parser.error(f"--eval-episodes must be >= 1, got {args.eval_episodes}")
+    for flag in ("timesteps", "eval_episodes", "checkpoint_every"):
+        if getattr(args, flag) < 1:
+            parser.error(f"--{flag.replace('_', '-')} must be >= 1, got {getattr(args, flag)}")
+    if args.resume and args.overwrite:
+        parser.error("--resume and --overwrite exclude each other")
 
     run = args.logdir / f"{args.agent}-{args.env}-seed{args.seed}"
     run.mkdir(parents=True, exist_ok=True)
-    train_env = EpisodeLog(gym.make(args.env, task="train"))
-    agent, checkpoint = build(args, train_env, run)
+    settings = {"agent": args.agent, "env": args.env, "seed": args.seed}
+    settings["timesteps"] = args.timesteps
+    try:
+        manifest = checkpoints.read_manifest(run / "checkpoint")
+    except ValueError as error:
+        parser.error(f"{error}; pass --overwrite to start the run again")
+    if manifest is not None and args.resume and manifest["run"] != settings:
+        parser.error(
+            f"{run / 'checkpoint'} holds a run started with {manifest['run']}; resume it with "
+            "the same --agent, --env, --seed and --timesteps"
+        )
+    unfinished = manifest is not None and manifest["num_timesteps"] < manifest["run"]["timesteps"]
+    if unfinished and not (args.resume or args.overwrite):
+        parser.error(
+            f"{run} holds an unfinished run ({manifest['num_timesteps']} of "
+            f"{manifest['run']['timesteps']} steps): pass --resume to continue it or "
+            "--overwrite to start again"
+        )
+    if not args.resume:
+        manifest = None
+        shutil.rmtree(run / "checkpoint", ignore_errors=True)
 
-    start = time.perf_counter()
-    writer = _tensorboard(run) if args.agent == "csml" else None
-    callback = None
-    if writer is not None:
-
-        def callback(agent: CSMLAgent, episode: dict[str, float]) -> None:
-            for name in ("return", "success", "model_loss"):
-                writer.add_scalar(f"episode/{name}", episode[name], int(episode["timesteps"]))
-
-    agent.learn(args.timesteps, callback=callback, progress_bar=not args.no_progress)
-    seconds = time.perf_counter() - start
-    if writer is not None:
-        writer.close()
-    if checkpoint is not None:
-        agent.save(checkpoint)
+    train_env = EpisodeLog(
+        gym.make(args.env, task="train"),
+        log_path=run / "episodes.csv",
+        episodes=manifest["episodes"] if manifest else None,
+        timesteps=manifest["env_timesteps"] if manifest else 0,
+    )
+    agent, final_checkpoint = build(args, train_env, run, manifest)
+    trainer = Trainer(args, agent, train_env, run, manifest)
+    trainer.train()
+    if final_checkpoint is not None:
+        agent.save(final_checkpoint)
+    train_env.close()
 
     eval_env = gym.make(args.env, task="test")
     report: dict[str, Any] = {
@@ -83,7 +117,8 @@ def main() -> None:
         "seed": args.seed,
         "timesteps": args.timesteps,
         "env_steps": train_env.timesteps,
-        "train_seconds": seconds,
+        "train_seconds": trainer.seconds,
+        "resumed_from": manifest["num_timesteps"] if manifest else None,
         "evaluation": evaluate(agent, eval_env, args.eval_episodes, seed=1_000_000 + args.seed),
         "training_episodes": train_env.episodes,
     }
@@ -103,9 +138,10 @@ def main() -> None:
     evaluation = report["evaluation"]
     low, high = evaluation["success_interval_95"]
     print(
-        f"{args.agent} on {args.env}, seed {args.seed}: {args.timesteps} steps in {seconds:.0f} s; "
-        f"test success {evaluation['success_rate']:.0%} ({low:.0%}-{high:.0%}) over "
-        f"{evaluation['episodes']} episodes, {evaluation['decision_ms_per_step']:.1f} ms per step "
+        f"{args.agent} on {args.env}, seed {args.seed}: {args.timesteps} steps in "
+        f"{trainer.seconds:.0f} s; test success {evaluation['success_rate']:.0%} "
+        f"({low:.0%}-{high:.0%}) over {evaluation['episodes']} episodes, "
+        f"{evaluation['decision_ms_per_step']:.1f} ms per step "
         f"(slowest {evaluation['slowest_decision_ms']:.1f} ms)"
     )
     if args.video:
@@ -113,17 +149,140 @@ def main() -> None:
     print(f"results: {run.resolve()}")
 
 
-def build(args: argparse.Namespace, env: gym.Env, run: Path) -> tuple[Any, Path | None]:
-    """The agent (its config printed) and where its checkpoint goes."""
+def build(
+    args: argparse.Namespace, env: gym.Env, run: Path, manifest: dict[str, Any] | None
+) -> tuple[Any, Path | None]:
+    """The agent, new or from the run's checkpoint (its config printed), and where its final
+    file goes (CSML: ``agent.pt``; SB3: ``agent.zip``, SB3's own format)."""
     if args.agent == "csml":
-        agent = CSMLAgent(env, seed=args.seed)
+        if manifest is not None:
+            agent = checkpoints.load(run / "checkpoint", manifest, env)
+        else:
+            agent = CSMLAgent(env, seed=args.seed)
         print(agent.config)
         return agent, run / "agent.pt"
-    if args.agent == "random":
-        return make_agent("random", env, seed=args.seed), None
-    settings = hyperparameters(args.agent, tensorboard_log=str(run / "tensorboard"))
-    print(f"{args.agent.upper()} {settings}")
-    return make_agent(args.agent, env, seed=args.seed, **settings), run / "agent.zip"
+    settings = {} if args.agent == "random" else hyperparameters(args.agent)
+    if settings:
+        print(f"{args.agent.upper()} {settings}")
+    if manifest is not None:
+        agent = checkpoints.load(run / "checkpoint", manifest, env, seed=args.seed, **settings)
+    else:
+        agent = make_agent(args.agent, env, seed=args.seed, **settings)
+    return agent, None if args.agent == "random" else run / "agent.zip"
+
+
+class Trainer:
+    """Trains ``agent`` to the run's budget, logging to TensorBoard and writing a training
+    checkpoint every ``--checkpoint-every`` env steps (at the next end of an episode for
+    CSML, the next rollout start for SB3) and at the end. A resumed run's TensorBoard events
+    from its checkpoint's step on are purged, so nothing is logged twice."""
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        agent: Any,
+        env: EpisodeLog,
+        run: Path,
+        manifest: dict[str, Any] | None,
+    ) -> None:
+        self.args, self.agent, self.env, self.run = args, agent, env, run
+        self.start = int(agent.num_timesteps)
+        self.seconds = manifest["train_seconds"] if manifest else 0.0
+        self.next_checkpoint = (self.start // args.checkpoint_every + 1) * args.checkpoint_every
+        if manifest is not None:
+            print(f"resuming {run} from its checkpoint at {self.start} env steps")
+
+    def train(self) -> None:
+        remaining = self.args.timesteps - self.start
+        clock = time.perf_counter()
+        self._clock = clock
+        if remaining > 0:
+            from torch.utils.tensorboard import SummaryWriter
+
+            purge = self.start if self.start > 0 else None
+            writer = SummaryWriter(str(self.run / "tensorboard"), purge_step=purge)
+            try:
+                self._learn(remaining, writer)
+            finally:
+                writer.close()
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """A training checkpoint of the run as it is now."""
+        now = time.perf_counter()
+        self.seconds += now - self._clock
+        self._clock = now
+        config = (
+            dataclasses.asdict(self.agent.config)
+            if isinstance(self.agent, CSMLAgent)
+            else {}
+            if self.args.agent == "random"
+            else hyperparameters(self.args.agent)
+        )
+        checkpoints.save(
+            self.run / "checkpoint",
+            self.args.agent,
+            self.agent,
+            run={k: getattr(self.args, k) for k in ("agent", "env", "seed", "timesteps")},
+            config=config,
+            train_seconds=self.seconds,
+            env_timesteps=self.env.timesteps,
+            episodes=self.env.episodes,
+        )
+
+    def _due(self) -> None:
+        if self.agent.num_timesteps >= self.next_checkpoint:
+            self.checkpoint()
+            every = self.args.checkpoint_every
+            self.next_checkpoint = (self.agent.num_timesteps // every + 1) * every
+
+    def _learn(self, remaining: int, writer: Any) -> None:
+        progress = not self.args.no_progress
+        if isinstance(self.agent, CSMLAgent):
+
+            def after_episode(agent: CSMLAgent, episode: dict[str, float]) -> None:
+                for name in ("return", "success", "model_loss"):
+                    writer.add_scalar(f"episode/{name}", episode[name], int(episode["timesteps"]))
+                self._due()
+
+            self.agent.learn(remaining, callback=after_episode, progress_bar=progress)
+        elif self.args.agent == "random":
+            self.agent.learn(remaining)
+        else:
+            self.agent.set_logger(_sb3_logger(writer))
+            self.agent.learn(
+                remaining,
+                callback=_SB3Checkpoints(self, self.args.timesteps),
+                progress_bar=progress,
+                reset_num_timesteps=False,
+            )
+
+
+class _TensorBoardOutput(TensorBoardOutputFormat):
+    """SB3's TensorBoard output on the run's own writer (which purges on resume) instead of
+    a writer of its own."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+        self._is_closed = False
+
+
+def _sb3_logger(writer: Any) -> Logger:
+    return Logger(str(writer.log_dir), [_TensorBoardOutput(writer)])
+
+
+class _SB3Checkpoints(BaseCallback):
+    """Checkpoints at rollout starts (after the last update) and stops at the budget."""
+
+    def __init__(self, trainer: Trainer, budget: int) -> None:
+        super().__init__()
+        self.trainer, self.budget = trainer, budget
+
+    def _on_rollout_start(self) -> None:
+        self.trainer._due()
+
+    def _on_step(self) -> bool:
+        return self.num_timesteps < self.budget
 
 
 def record(agent: Any, args: argparse.Namespace, run: Path) -> Path:
@@ -146,12 +305,6 @@ def record(agent: Any, args: argparse.Namespace, run: Path) -> Path:
         done = terminated or truncated
     env.close()
     return (run / "video" / f"{prefix}-episode-0.mp4").resolve()
-
-
-def _tensorboard(run: Path) -> Any:
-    from torch.utils.tensorboard import SummaryWriter
-
-    return SummaryWriter(str(run / "tensorboard"))
 
 
 def _curve_figure(episodes: list[dict[str, float]], args: argparse.Namespace, path: Path) -> None:

@@ -1,0 +1,113 @@
+"""Run independent jobs (benchmark cells, seeds) in local processes or as Ray tasks.
+
+``run_jobs(function, jobs, backend=...)`` yields ``(job, result)`` pairs in the order the jobs
+finish, so a caller can write each result as soon as it exists:
+
+- ``backend="local"`` (the default): a pool of ``workers`` spawned processes on this machine;
+- ``backend="ray"``: every job is a Ray task requesting ``cpus_per_job`` CPUs. With
+  ``address=None`` a private Ray instance with ``workers`` CPUs is started in this process and
+  shut down at the end; with an address (``"auto"``, ``"ray://host:10001"``, ``"host:6379"``) the
+  jobs go to that running cluster, whose nodes must have this package installed (Ray ships the
+  function, not the packages it imports). Ray is an optional extra: ``pip install -e ".[ray]"``.
+
+``function`` must be importable by the workers (a module-level function of an installed
+package, or of the ``__main__`` script, which both backends ship by value) and each job and
+result must pickle. A job that raises re-raises in the caller, with the job named.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any, TypeVar
+
+BACKENDS = ("local", "ray")
+
+Job = TypeVar("Job")
+
+
+class JobFailed(RuntimeError):
+    """A job raised; the message names the job, the cause is the job's own exception."""
+
+
+def run_jobs(
+    function: Callable[[Job], Any],
+    jobs: Iterable[Job],
+    backend: str = "local",
+    workers: int = 2,
+    address: str | None = None,
+    cpus_per_job: float = 1.0,
+) -> Iterator[tuple[Job, Any]]:
+    """``(job, function(job))`` for every job, in the order they finish; see the module."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an int >= 1, got {workers!r}")
+    if not cpus_per_job > 0:
+        raise ValueError(f"cpus_per_job must be > 0, got {cpus_per_job!r}")
+    if address is not None and backend != "ray":
+        raise ValueError(f"an address is only for the ray backend (got backend {backend!r})")
+    jobs = list(jobs)
+    if not jobs:
+        return
+    if backend == "local":
+        yield from _run_local(function, jobs, workers)
+    else:
+        yield from _run_ray(function, jobs, workers, address, cpus_per_job)
+
+
+def _run_local(function: Callable[[Job], Any], jobs: list[Job], workers: int) -> Iterator:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+        futures = {pool.submit(function, job): job for job in jobs}
+        try:
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    result = future.result()
+                except Exception as error:
+                    raise JobFailed(f"job {job!r} failed: {error}") from error
+                yield job, result
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _run_ray(
+    function: Callable[[Job], Any],
+    jobs: list[Job],
+    workers: int,
+    address: str | None,
+    cpus_per_job: float,
+) -> Iterator:
+    try:
+        import ray
+    except ImportError:
+        raise ValueError(
+            "the ray backend needs Ray: pip install -e '.[ray]' (or pip install 'ray>=2.9')"
+        ) from None
+    started = not ray.is_initialized()
+    if started:
+        if address is None:
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+        else:
+            ray.init(address=address, log_to_driver=False)
+    try:
+        task = ray.remote(num_cpus=cpus_per_job, max_retries=0)(function)
+        pending = {task.remote(job): job for job in jobs}
+        try:
+            while pending:
+                (ready,), _ = ray.wait(list(pending), num_returns=1)
+                job = pending.pop(ready)
+                try:
+                    result = ray.get(ready)
+                except ray.exceptions.RayTaskError as error:
+                    raise JobFailed(f"job {job!r} failed: {error}") from error
+                yield job, result
+        finally:
+            for reference in pending:
+                ray.cancel(reference, force=True)
+    finally:
+        if started:
+            ray.shutdown()
