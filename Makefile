@@ -1,5 +1,6 @@
-# `make test` and `make demo` build .venv themselves (torch's CPU wheel first, then the package)
-# and rebuild it whenever pyproject.toml changes.
+# `make test` and `make demo` build .venv themselves (torch's CPU wheel first, then the package
+# with its dev and ray extras: the tests cover the Ray backend) and rebuild it whenever
+# pyproject.toml changes.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -10,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,ray]"
 	touch $(STAMP)
 
 lint: $(STAMP)

@@ -74,6 +74,10 @@ def _run_local(function: Callable[[Job], Any], jobs: list[Job], workers: int) ->
                 future.cancel()
 
 
+def _apply(function: Callable[[Job], Any], job: Job) -> Any:
+    return function(job)
+
+
 def _run_ray(
     function: Callable[[Job], Any],
     jobs: list[Job],
@@ -94,8 +98,9 @@ def _run_ray(
         else:
             ray.init(address=address, log_to_driver=False)
     try:
-        task = ray.remote(num_cpus=cpus_per_job, max_retries=0)(function)
-        pending = {task.remote(job): job for job in jobs}
+        task = ray.remote(num_cpus=cpus_per_job, max_retries=0)(_apply)
+        shipped = ray.put(function)
+        pending = {task.remote(shipped, job): job for job in jobs}
         try:
             while pending:
                 (ready,), _ = ray.wait(list(pending), num_returns=1)

@@ -12,9 +12,14 @@ checkpoint so that curves compare like with like). ``csml-no-credit`` is the CSM
 counterfactual credit (the ablation). Agents stop at exactly the budget: PPO's last rollout is cut
 short rather than rounded up to a multiple of ``n_steps``.
 
-Cells run in ``--workers`` processes; each is written to ``OUT/cells/`` as soon as it finishes,
-and cells already there are not run again, so an interrupted benchmark picks up where it
-stopped. When all cells are done, ``OUT`` receives:
+Cells run in ``--workers`` local processes (``--backend local``, the default) or as Ray tasks
+(``--backend ray``: a private Ray instance with ``--workers`` CPUs, or the running cluster at
+``--address``, each cell requesting ``--cpus-per-cell`` CPUs; its nodes need this package
+installed). Each cell is written to ``OUT/cells/`` as soon as it finishes, and ``results.csv``
+rewritten with every finished cell; cells already there are not run again, so a killed
+benchmark picks up where it stopped. A CSML cell also checkpoints after every evaluation
+(``OUT/cells/<cell>.partial/``) and a restarted sweep continues it from there, bit for bit;
+other agents' unfinished cells start again. When all cells are done, ``OUT`` receives:
 
 - ``results.csv``: one row per agent, scene, split, seed and checkpoint;
 - ``rl_benchmark.json``: per agent, scene, split and seed, the success curve over env steps and
@@ -33,13 +38,12 @@ import argparse
 import csv
 import io
 import json
-import multiprocessing
+import shutil
 import statistics
 import sys
 import time
 import warnings
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -48,10 +52,12 @@ import gymnasium as gym
 import numpy as np
 
 import causal_gym
+from agents import checkpoints
 from agents.baselines import make_agent
 from agents.csml_agent import CSMLAgent
 from agents.evaluation import EpisodeLog, evaluate, true_dynamics_adjacency
 from causal_gym.files import atomic_write, write_json
+from causal_gym.parallel import BACKENDS, run_jobs
 from causal_gym.tasks import TASKS
 from world_models.graph_metrics import lagged_shd
 
@@ -81,22 +87,49 @@ class Cell:
         return [*range(self.eval_every, self.timesteps, self.eval_every), self.timesteps]
 
 
-def run_cell(cell: Cell) -> dict[str, Any]:
-    """Train one cell's agent, evaluating it on every split at every checkpoint."""
+def run_cell(job: tuple[Cell, str]) -> dict[str, Any]:
+    """Train one cell's agent, evaluating it on every split at every checkpoint.
+
+    ``job`` is the cell and the folder of its partial state: a CSML cell writes a training
+    checkpoint there after every evaluation and, started again after a crash, continues from
+    it exactly as the uninterrupted cell would have. SB3 cells start again from scratch: their
+    checkpoints would not replay the same episodes (see ``agents.checkpoints``), and a cell's
+    figures must not depend on whether it was interrupted.
+    """
     import torch
 
+    cell, partial = job[0], Path(job[1])
     torch.set_num_threads(1)
-    train_env = EpisodeLog(gym.make(cell.env, task="train"))
-    if cell.agent.startswith("csml"):
+    settings = {**asdict(cell), "splits": list(cell.splits)}
+    manifest = checkpoints.read_manifest(partial) if cell.agent.startswith("csml") else None
+    if manifest is not None and manifest.get("cell") != settings:
+        raise ValueError(
+            f"{partial} holds a partial cell run with other settings ({manifest.get('cell')}); "
+            "delete it to rerun the cell"
+        )
+    train_env = EpisodeLog(
+        gym.make(cell.env, task="train"),
+        episodes=manifest["episodes"] if manifest else None,
+        timesteps=manifest["env_timesteps"] if manifest else 0,
+    )
+    if manifest is not None:
+        agent = checkpoints.load(partial, manifest, train_env)
+    elif cell.agent.startswith("csml"):
         agent = CSMLAgent(train_env, seed=cell.seed, counterfactual_credit=cell.agent == "csml")
     else:
         agent = make_agent(cell.agent, train_env, seed=cell.seed)
     eval_envs = {split: gym.make(cell.env, task=split) for split in cell.splits}
-    pending = cell.checkpoints()
-    evaluations: list[dict[str, Any]] = []
-    clock = {"train": 0.0, "started": time.perf_counter()}
+    evaluations: list[dict[str, Any]] = manifest["evaluations"] if manifest else []
+    done = {e["checkpoint"] for e in evaluations}
+    pending = [step for step in cell.checkpoints() if step not in done]
+    clock = {
+        "train": manifest["train_seconds"] if manifest else 0.0,
+        "started": time.perf_counter(),
+    }
 
-    def evaluate_due(env_steps: int) -> None:
+    def evaluate_due(env_steps: int) -> bool:
+        """Evaluate at every checkpoint reached; whether any was."""
+        evaluated = False
         while pending and env_steps >= pending[0]:
             clock["train"] += time.perf_counter() - clock["started"]
             evaluations.append(
@@ -112,9 +145,26 @@ def run_cell(cell: Cell) -> dict[str, Any]:
                 }
             )
             clock["started"] = time.perf_counter()
+            evaluated = True
+        return evaluated
+
+    def after_episode(agent: CSMLAgent, episode: dict[str, float]) -> None:
+        if evaluate_due(agent.num_timesteps) and pending:
+            checkpoints.save(
+                partial,
+                "csml",
+                agent,
+                cell=settings,
+                evaluations=evaluations,
+                episodes=train_env.episodes,
+                env_timesteps=train_env.timesteps,
+                train_seconds=clock["train"],
+            )
 
     if isinstance(agent, CSMLAgent):
-        agent.learn(cell.timesteps, callback=lambda _, episode: evaluate_due(agent.num_timesteps))
+        remaining = cell.timesteps - agent.num_timesteps
+        if remaining > 0:
+            agent.learn(remaining, callback=after_episode)
     elif cell.agent == "random":
         agent.learn(cell.timesteps)
     else:
@@ -133,7 +183,7 @@ def run_cell(cell: Cell) -> dict[str, Any]:
     return result
 
 
-def _sb3_checkpoints(budget: int, evaluate_due: Callable[[int], None]) -> Any:
+def _sb3_checkpoints(budget: int, evaluate_due: Callable[[int], bool]) -> Any:
     """An SB3 callback that evaluates at checkpoints and stops training at ``budget`` steps."""
     from stable_baselines3.common.callbacks import BaseCallback
 
@@ -360,9 +410,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--eval-every", type=int, default=5_000)
     parser.add_argument("--eval-episodes", type=int, default=50)
     parser.add_argument("--splits", nargs="+", default=list(TASKS), choices=list(TASKS))
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="processes, or Ray CPUs")
     parser.add_argument("--out", type=Path, default=Path("runs/benchmark"))
+    parser.add_argument("--backend", default="local", choices=BACKENDS)
+    parser.add_argument(
+        "--address", help="a running Ray cluster (e.g. auto, ray://head:10001); --backend ray"
+    )
+    parser.add_argument("--cpus-per-cell", type=float, default=1.0, help="Ray's CPU request")
     args = parser.parse_args(argv)
+    if args.address is not None and args.backend != "ray":
+        parser.error("--address needs --backend ray")
+    if not args.cpus_per_cell > 0:
+        parser.error(f"--cpus-per-cell must be > 0, got {args.cpus_per_cell}")
     for flag in ("seeds", "timesteps", "eval_every", "eval_episodes", "workers"):
         if getattr(args, flag) < 1:
             parser.error(f"--{flag.replace('_', '-')} must be >= 1, got {getattr(args, flag)}")
@@ -388,24 +447,27 @@ def main(argv: list[str] | None = None) -> None:
     todo = [cell for cell, result in done.items() if result is None]
     print(f"{len(cells)} cells, {len(cells) - len(todo)} already in {folder}, running {len(todo)}")
     start = time.perf_counter()
-    if todo:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(min(args.workers, len(todo)), mp_context=context) as pool:
-            futures = {pool.submit(run_cell, cell): cell for cell in todo}
-            for finished, future in enumerate(as_completed(futures), 1):
-                cell = futures[future]
-                done[cell] = future.result()
-                write_json(folder / f"{cell.name}.json", done[cell])
-                final = done[cell]["evaluations"][-1]["splits"]
-                print(
-                    f"[{finished}/{len(todo)}, {time.perf_counter() - start:.0f} s] {cell.name}: "
-                    + ", ".join(f"{s} {r['success_rate']:.0%}" for s, r in final.items()),
-                    flush=True,
-                )
+    jobs = [(cell, str(folder / f"{cell.name}.partial")) for cell in todo]
+    finished = 0
+    for (cell, partial), result in run_jobs(
+        run_cell, jobs, args.backend, args.workers, args.address, args.cpus_per_cell
+    ):
+        done[cell] = result
+        write_json(folder / f"{cell.name}.json", result)
+        shutil.rmtree(partial, ignore_errors=True)
+        write_csv([r for r in done.values() if r is not None], args.out / "results.csv")
+        finished += 1
+        final = result["evaluations"][-1]["splits"]
+        print(
+            f"[{finished}/{len(todo)}, {time.perf_counter() - start:.0f} s] {cell.name}: "
+            + ", ".join(f"{s} {r['success_rate']:.0%}" for s, r in final.items()),
+            flush=True,
+        )
 
     results = [done[cell] for cell in cells]
     rows = aggregate(results)
     write_csv(results, args.out / "results.csv")
+    print(f"{len(todo)} cells ran in {time.perf_counter() - start:.1f} s ({args.backend} backend)")
     write_json(
         args.out / "rl_benchmark.json",
         {

@@ -1,7 +1,8 @@
 """The CausalWorld question benchmark: Table 1 (CSML against its baselines), or its datasets.
 
     python examples/question_benchmark.py [--scene CausalWorld-Seesaw-v0] [--seeds 5]
-        [--workers 2] [--train-tasks 40] [--test-tasks 20] [--iterations 300]
+        [--workers 2] [--backend local|ray [--address ADDR]] [--train-tasks 40]
+        [--test-tasks 20] [--iterations 300]
         [--regimes interventional observational] [--results docs/results]
     python examples/question_benchmark.py --generate [--out data/questions] [--tasks 40]
         [--scene ID ...] [--splits train test] [--seed 0] [--no-images]
@@ -22,7 +23,9 @@ the 5 support episodes, no example of the kind in the task); mean +- std over se
 ``RESULTS/table1.json`` (per regime, model, input kind and question kind, the per-seed
 accuracies; per seed the property graph's SHD for the graph models), ``RESULTS/figure3.png``
 (prediction accuracy against support episodes) and ``RESULTS/figure4.png`` (CSML's learned graph
-of seed 0 beside the true one). Seeds run in ``--workers`` processes of one torch thread each.
+of seed 0 beside the true one). Seeds run in ``--workers`` processes of one torch thread each,
+or as Ray tasks with ``--backend ray`` (a private Ray instance of ``--workers`` CPUs, or the
+cluster at ``--address``).
 
 ``--generate`` writes one dataset per scene and split, ``OUT/<scene>/<split>/`` with
 ``questions.npz`` and ``manifest.json`` (see ``causal_gym.questions``), using every core, and
@@ -33,10 +36,8 @@ prints each one's class balance; the defaults are the default benchmark (every s
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import statistics
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ import torch
 
 import causal_gym  # noqa: F401  (registers the scenes)
 from causal_gym.files import write_json
+from causal_gym.parallel import BACKENDS, run_jobs
 from causal_gym.questions import (
     DEFAULT_SPLITS,
     DEFAULT_TASKS,
@@ -150,14 +152,13 @@ def table1(args: argparse.Namespace) -> None:
         (args.scene, seed, args.train_tasks, args.test_tasks, args.iterations, tuple(args.regimes))
         for seed in range(args.seeds)
     ]
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(args.workers, mp_context=context) as pool:
-        runs = sorted(pool.map(run_seed, jobs), key=lambda run: run["seed"])
+    finished = run_jobs(run_seed, jobs, args.backend, args.workers, args.address)
+    runs = sorted((run for _, run in finished), key=lambda run: run["seed"])
     seconds = time.perf_counter() - start
     header = (
         f"{args.scene}, state inputs: seeds 0..{args.seeds - 1}, {args.train_tasks} train / "
         f"{args.test_tasks} test tasks, {args.iterations} iterations, {seconds:.0f} s "
-        f"on {args.workers} workers"
+        f"on {args.workers} workers ({args.backend} backend)"
     )
     print(header)
     report: dict[str, Any] = {
@@ -267,7 +268,9 @@ def main() -> None:
     parser.add_argument("--generate", action="store_true", help="write the datasets instead")
     parser.add_argument("--scene", nargs="*", default=None, choices=sorted(DESIGNS))
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="processes, or Ray CPUs")
+    parser.add_argument("--backend", default="local", choices=BACKENDS, help="for Table 1")
+    parser.add_argument("--address", help="a running Ray cluster, with --backend ray")
     parser.add_argument("--train-tasks", type=int, default=40)
     parser.add_argument("--test-tasks", type=int, default=20)
     parser.add_argument("--iterations", type=int, default=300)
@@ -289,6 +292,8 @@ def main() -> None:
     for label in ("seeds", "workers", "train_tasks", "test_tasks", "iterations"):
         if getattr(args, label) < 1:
             parser.error(f"--{label.replace('_', '-')} must be >= 1")
+    if args.address is not None and args.backend != "ray":
+        parser.error("--address needs --backend ray")
     if args.generate:
         args.scene_list = args.scene or sorted(DESIGNS)
         generate_datasets(args)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -84,3 +86,62 @@ def test_tiny_benchmark_writes_every_output_and_resumes(tmp_path):
     changed[changed.index("--eval-episodes") + 1] = "2"
     refused = run_benchmark(changed)
     assert refused.returncode != 0 and "other settings" in refused.stderr
+
+
+def without_timings(cell: dict) -> dict:
+    """A cell's results less what depends on the machine's speed."""
+    cell = json.loads(json.dumps(cell))
+    del cell["train_seconds"]
+    for evaluation in cell["evaluations"]:
+        for split in evaluation["splits"].values():
+            del split["decision_ms_per_step"], split["slowest_decision_ms"]
+    return cell
+
+
+def test_ray_backend_gives_the_local_backends_results(tmp_path) -> None:
+    pytest.importorskip("ray")
+    argv = [
+        "--agents", "csml", "ppo", "--seeds", "1", "--timesteps", "300", "--eval-every", "150",
+        "--eval-episodes", "1", "--workers", "2", "--splits", "test", "ood",
+    ]  # fmt: skip
+    for backend in ("local", "ray"):
+        done = run_benchmark([*argv, "--backend", backend, "--out", str(tmp_path / backend)])
+        assert done.returncode == 0, done.stderr
+        assert "2 cells ran in" in done.stdout and f"({backend} backend)" in done.stdout
+    for name in ("csml__CausalWorld-Ramp-v0__seed0.json", "ppo__CausalWorld-Ramp-v0__seed0.json"):
+        local, ray = (
+            json.loads((tmp_path / b / "cells" / name).read_text()) for b in ("local", "ray")
+        )
+        assert without_timings(local) == without_timings(ray)
+    assert (tmp_path / "local" / "results.csv").read_text() == (
+        tmp_path / "ray" / "results.csv"
+    ).read_text()
+
+
+def test_a_killed_sweep_continues_its_csml_cell_from_the_checkpoint(tmp_path) -> None:
+    argv = [
+        "--agents", "csml", "--seeds", "1", "--timesteps", "600", "--eval-every", "150",
+        "--eval-episodes", "1", "--splits", "test", "--workers", "1",
+    ]  # fmt: skip
+    script = [sys.executable, str(ROOT / "examples" / "benchmark.py"), *argv]
+    whole = subprocess.Popen([*script, "--out", str(tmp_path / "whole")], cwd=ROOT)
+    killed = subprocess.Popen([*script, "--out", str(tmp_path / "killed")], cwd=ROOT)
+    cells = tmp_path / "killed" / "cells"
+    partial = cells / "csml__CausalWorld-Ramp-v0__seed0.partial" / "manifest.json"
+    deadline = time.monotonic() + 240
+    while not partial.exists() and time.monotonic() < deadline:
+        assert killed.poll() is None, "the sweep ended before its cell checkpointed"
+        time.sleep(0.02)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=60)
+    assert json.loads(partial.read_text())["num_timesteps"] < 600
+
+    resumed = run_benchmark([*argv, "--out", str(tmp_path / "killed")])
+    assert resumed.returncode == 0, resumed.stderr
+    assert whole.wait(timeout=300) == 0
+    name = "csml__CausalWorld-Ramp-v0__seed0.json"
+    continued, uninterrupted = (
+        json.loads((tmp_path / run / "cells" / name).read_text()) for run in ("killed", "whole")
+    )
+    assert without_timings(continued) == without_timings(uninterrupted)
+    assert not partial.parent.exists()  # removed once the cell is done
