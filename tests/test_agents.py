@@ -92,6 +92,9 @@ def test_a_bad_checkpoint_is_named(trained, tmp_path) -> None:
     torch.save({"weights": torch.zeros(3)}, tmp_path / "foreign.pt")
     with pytest.raises(ValueError, match=r"foreign\.pt is not a CSMLAgent checkpoint"):
         CSMLAgent.load(tmp_path / "foreign.pt", env)
+    torch.save({"format": "causal-gym CSMLAgent 1", "config": "{}"}, tmp_path / "damaged.pt")
+    with pytest.raises(ValueError, match=r"damaged\.pt: a damaged CSMLAgent checkpoint"):
+        CSMLAgent.load(tmp_path / "damaged.pt", env)
     with pytest.raises(ValueError, match="saved for 9 state and 2 action dimensions"):
         CSMLAgent.load(tmp_path / "agent.pt", gym.make("CausalWorld-Tilt-v0"))
 

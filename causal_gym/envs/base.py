@@ -33,7 +33,7 @@ import numpy as np
 import pymunk
 
 from causal_gym import scm, tasks
-from causal_gym.physics import BodyReader, Canvas, stepper
+from causal_gym.physics import BodyReader, Canvas, ContactReporter, stepper
 from causal_gym.scm import Variable
 
 OBS_MODES = ("state", "pixels", "dict")
@@ -240,6 +240,7 @@ class CausalSceneEnv(gym.Env):
         self._backgrounds: dict[int, np.ndarray] = {}
         self._space: pymunk.Space | None = None
         self._shadow: CausalSceneEnv | None = None
+        self._contacts: ContactReporter | None = None
 
     # ----- the public contract -------------------------------------------------------------
 
@@ -656,11 +657,14 @@ class CausalSceneEnv(gym.Env):
         self, space: pymunk.Space, contacts: Mapping[tuple[int, int], str]
     ) -> None:
         """Add event ``name`` to ``info["events"]`` when shapes of collision types (a, b) start
-        touching; ``contacts`` maps (a, b) to the name."""
+        touching; ``contacts`` maps (a, b) to the name (one of ``event_names``)."""
+        if self._contacts is None:
+            self._contacts = ContactReporter(self._note_event)
         for (type_a, type_b), name in contacts.items():
-            space.on_collision(type_a, type_b, begin=self._note_event, data=name)
+            self._contacts.watch(space, type_a, type_b, self.event_names.index(name))
 
-    def _note_event(self, arbiter: pymunk.Arbiter, space: pymunk.Space, name: str) -> None:
+    def _note_event(self, tag: int) -> None:
+        name = self.event_names[tag]
         if name not in self._events:
             self._events.append(name)
 

@@ -107,6 +107,30 @@ def stepper(
     return advance
 
 
+class ContactReporter:
+    """Calls ``on_contact(tag)`` when shapes of two collision types start touching.
+
+    It installs chipmunk's begin callback directly instead of ``Space.on_collision``: pymunk
+    keeps a space and its collision handlers in a reference cycle that only the garbage
+    collector breaks, and until it runs every finished episode's space keeps its C memory
+    (measured: resident memory swinging by 5-10% over a soak). Without the cycle a space is
+    freed the moment the env lets go of it. One reporter serves every space of an env; it must
+    live as long as the spaces it watches (the env keeps it).
+    """
+
+    def __init__(self, on_contact: Callable[[int], None]) -> None:
+        def begin(arbiter: object, space: object, data: object) -> None:
+            on_contact(int(ffi.cast("uintptr_t", data)))
+
+        self._callback = ffi.callback("void(cpArbiter *, cpSpace *, void *)", begin)
+
+    def watch(self, space: pymunk.Space, type_a: int, type_b: int, tag: int) -> None:
+        """Report ``tag`` when a shape of ``type_a`` starts touching one of ``type_b``."""
+        handler = lib.cpSpaceAddCollisionHandler(space._space, type_a, type_b)
+        handler.beginFunc = self._callback
+        handler.userData = ffi.cast("void *", tag)
+
+
 def set_velocity(body: pymunk.Body, vx: float, vy: float) -> None:
     lib.cpBodySetVelocity(body._body, (vx, vy))
 
