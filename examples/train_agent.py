@@ -14,7 +14,15 @@ SB3's own scalars for PPO / SAC), ``agent.pt`` (CSML; ``torch.load(weights_only=
 ``agent.zip`` (SB3's format), ``evaluation.json`` (success rate with its Wilson 95% interval,
 mean return, decision time per step, the training curve, for CSML the learned dynamics graph
 and its SHD), ``learning_curve.png``, ``graph.png`` (CSML: learned dynamics graph beside the
-true one) and, with ``--video`` (on by default), an mp4 of the trained agent.
+true one) and, with ``--video`` (on by default), an mp4 of the trained agent; during training
+``episodes.csv`` (a row per finished episode) and ``checkpoint/`` (``agents.checkpoints``: the
+agent's training state and a manifest, every ``--checkpoint-every`` env steps and at the end).
+
+``--resume`` continues a killed run from its last checkpoint (same ``--agent``, ``--env``,
+``--seed`` and ``--timesteps``): CSML exactly as if never stopped, PPO / SAC to the same step
+count from a fresh episode. Log rows and TensorBoard events written after that checkpoint are
+dropped and written again. Without ``--resume``, a folder holding an unfinished run is
+refused (``--overwrite`` starts it again); a finished one is replaced.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from world_models.graph_metrics import lagged_shd
 DEFAULT_ENV = "CausalWorld-Ramp-v0"
 DEFAULT_TIMESTEPS = 20_000  # the CSML default finishes in about 6 minutes on 2 cores
 DEFAULT_CHECKPOINT_EVERY = 5_000
+RUN_SETTINGS = ("agent", "env", "seed", "timesteps")  # what a resumed run must repeat
 
 
 def main() -> None:
@@ -75,8 +84,7 @@ def main() -> None:
 
     run = args.logdir / f"{args.agent}-{args.env}-seed{args.seed}"
     run.mkdir(parents=True, exist_ok=True)
-    settings = {"agent": args.agent, "env": args.env, "seed": args.seed}
-    settings["timesteps"] = args.timesteps
+    settings = {k: getattr(args, k) for k in RUN_SETTINGS}
     try:
         manifest = checkpoints.read_manifest(run / "checkpoint")
     except ValueError as error:
@@ -194,8 +202,7 @@ class Trainer:
 
     def train(self) -> None:
         remaining = self.args.timesteps - self.start
-        clock = time.perf_counter()
-        self._clock = clock
+        self._clock = time.perf_counter()
         if remaining > 0:
             from torch.utils.tensorboard import SummaryWriter
 
@@ -223,7 +230,7 @@ class Trainer:
             self.run / "checkpoint",
             self.args.agent,
             self.agent,
-            run={k: getattr(self.args, k) for k in ("agent", "env", "seed", "timesteps")},
+            run={k: getattr(self.args, k) for k in RUN_SETTINGS},
             config=config,
             train_seconds=self.seconds,
             env_timesteps=self.env.timesteps,

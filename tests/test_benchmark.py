@@ -43,14 +43,21 @@ def run_benchmark(argv: list[str]) -> subprocess.CompletedProcess:
     )
 
 
-def test_tiny_benchmark_writes_every_output_and_resumes(tmp_path):
-    out = tmp_path / "bench"
-    argv = [
-        "--agents", "csml", "ppo", "random", "--seeds", "2", "--timesteps", "300",
-        "--eval-every", "150", "--eval-episodes", "1", "--workers", "2", "--out", str(out),
-    ]  # fmt: skip
+TINY = ["--timesteps", "300", "--eval-every", "150", "--eval-episodes", "1", "--workers", "2"]
+
+
+@pytest.fixture(scope="module")
+def tiny_sweep(tmp_path_factory) -> tuple[list[str], Path]:
+    """A tiny sweep on the local backend: its arguments and output folder."""
+    out = tmp_path_factory.mktemp("tiny") / "bench"
+    argv = ["--agents", "csml", "ppo", "random", "--seeds", "2", *TINY, "--out", str(out)]
     first = run_benchmark(argv)
     assert first.returncode == 0, first.stderr
+    return argv, out
+
+
+def test_tiny_benchmark_writes_every_output_and_resumes(tiny_sweep):
+    argv, out = tiny_sweep
 
     with open(out / "results.csv") as file:
         rows = list(csv.DictReader(file))
@@ -98,24 +105,17 @@ def without_timings(cell: dict) -> dict:
     return cell
 
 
-def test_ray_backend_gives_the_local_backends_results(tmp_path) -> None:
+def test_ray_backend_gives_the_local_backends_results(tiny_sweep, tmp_path) -> None:
     pytest.importorskip("ray")
-    argv = [
-        "--agents", "csml", "ppo", "--seeds", "1", "--timesteps", "300", "--eval-every", "150",
-        "--eval-episodes", "1", "--workers", "2", "--splits", "test", "ood",
-    ]  # fmt: skip
-    for backend in ("local", "ray"):
-        done = run_benchmark([*argv, "--backend", backend, "--out", str(tmp_path / backend)])
-        assert done.returncode == 0, done.stderr
-        assert "2 cells ran in" in done.stdout and f"({backend} backend)" in done.stdout
+    _, local = tiny_sweep
+    ray = tmp_path / "ray"
+    argv = ["--agents", "csml", "ppo", "--seeds", "1", *TINY, "--backend", "ray", "--out", str(ray)]
+    done = run_benchmark(argv)
+    assert done.returncode == 0, done.stderr
+    assert "2 cells ran in" in done.stdout and "(ray backend)" in done.stdout
     for name in ("csml__CausalWorld-Ramp-v0__seed0.json", "ppo__CausalWorld-Ramp-v0__seed0.json"):
-        local, ray = (
-            json.loads((tmp_path / b / "cells" / name).read_text()) for b in ("local", "ray")
-        )
-        assert without_timings(local) == without_timings(ray)
-    assert (tmp_path / "local" / "results.csv").read_text() == (
-        tmp_path / "ray" / "results.csv"
-    ).read_text()
+        cells = [json.loads((out / "cells" / name).read_text()) for out in (local, ray)]
+        assert without_timings(cells[0]) == without_timings(cells[1])
 
 
 def test_a_killed_sweep_continues_its_csml_cell_from_the_checkpoint(tmp_path) -> None:

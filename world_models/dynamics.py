@@ -27,6 +27,10 @@ import torch
 from torch import nn
 from torch.func import grad
 
+# Floors of the normalisers' scales, as fractions of a variable's range (see fit_normaliser).
+STATE_SCALE_FLOOR = 1e-2
+DELTA_SCALE_FLOOR = 1e-3
+
 
 class FactoredDynamics(nn.Module):
     """Per-variable transition networks over gated parents, plus reward and success heads.
@@ -90,12 +94,25 @@ class FactoredDynamics(nn.Module):
         returns: torch.Tensor,
     ) -> None:
         """Set the input and output scales from transitions (rows of ``states``, ...) and
-        the returns that followed them."""
+        the returns that followed them.
+
+        A variable that has not varied yet (a target constant within the one episode seen, a
+        beam resting on its stop) would get a scale near zero, and dividing by it blows a
+        rollout's small drifts up into huge inputs: the first updates then had losses of 1e4
+        and left the model in a poor optimum for good (Seesaw, seeds 1 and 2). So scales are
+        floored at a fraction of the variable's range (``set_bounds``), when it is finite.
+        """
         deltas = next_states - states
+        span = self.state_high - self.state_low
+        span = torch.where(torch.isfinite(span), span, torch.zeros_like(span))
         self.state_mean.copy_(states.mean(0))
-        self.state_scale.copy_(states.std(0).clamp(min=1e-6))
+        self.state_scale.copy_(
+            torch.maximum(states.std(0), STATE_SCALE_FLOOR * span).clamp(min=1e-6)
+        )
         self.delta_mean.copy_(deltas.mean(0))
-        self.delta_scale.copy_(deltas.std(0).clamp(min=1e-6))
+        self.delta_scale.copy_(
+            torch.maximum(deltas.std(0), DELTA_SCALE_FLOOR * span).clamp(min=1e-6)
+        )
         self.reward_scale.copy_(rewards.std().clamp(min=1e-6))
         self.return_scale.copy_(returns.std().clamp(min=1e-6))
 
