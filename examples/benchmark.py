@@ -414,7 +414,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/benchmark"))
     parser.add_argument("--backend", default="local", choices=BACKENDS)
     parser.add_argument(
-        "--address", help="a running Ray cluster (e.g. auto, ray://head:10001); --backend ray"
+        "--address", help="a running Ray cluster (auto, or HEAD:6379); with --backend ray"
     )
     parser.add_argument("--cpus-per-cell", type=float, default=1.0, help="Ray's CPU request")
     args = parser.parse_args(argv)
