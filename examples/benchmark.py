@@ -29,7 +29,8 @@ other agents' unfinished cells start again. When all cells are done, ``OUT`` rec
   95% stratified-bootstrap interval (``rliable``), the loss of success from ``test`` to ``ood``
   and to ``surface`` (IQM and interval over seeds), seeds reaching 80% on ``test``, decision time
   per step, and for CSML the learned dynamics graph's SHD to the true one;
-- ``success_curves.png``: IQM and interval of success against env steps, per scene and split.
+- ``success_curves.png``: IQM and interval of success against env steps, per scene and split;
+- ``runs.json``: every invocation on this folder, with its command and the library versions.
 """
 
 from __future__ import annotations
@@ -446,6 +447,7 @@ def main(argv: list[str] | None = None) -> None:
     done = {cell: _load_cell(folder / f"{cell.name}.json", cell) for cell in cells}
     todo = [cell for cell, result in done.items() if result is None]
     print(f"{len(cells)} cells, {len(cells) - len(todo)} already in {folder}, running {len(todo)}")
+    _record_run(args.out / "runs.json", command)
     start = time.perf_counter()
     jobs = [(cell, str(folder / f"{cell.name}.partial")) for cell in todo]
     finished = 0
@@ -485,6 +487,18 @@ def main(argv: list[str] | None = None) -> None:
     plot_curves(results, args.out / "success_curves.png")
     print(summary)
     print(f"wrote {args.out}/results.csv, rl_benchmark.json, summary.md, success_curves.png")
+
+
+def _record_run(path: Path, command: str) -> None:
+    """Append this invocation, with the library versions, to ``OUT/runs.json``: a folder's
+    cells may come from several runs (a resumed sweep, more seeds), and this says which."""
+    try:
+        runs = json.loads(path.read_text()) if path.exists() else []
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON ({error}); delete it to go on") from None
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    runs.append({"command": command, "started": started, "versions": checkpoints.versions()})
+    write_json(path, runs)
 
 
 def _load_cell(path: Path, cell: Cell) -> dict[str, Any] | None:

@@ -87,6 +87,8 @@ def test_tiny_benchmark_writes_every_output_and_resumes(tiny_sweep):
     again = run_benchmark(argv)
     assert again.returncode == 0, again.stderr
     assert "6 already in" in again.stdout
+    runs = json.loads((out / "runs.json").read_text())
+    assert len(runs) == 2 and all("torch" in run["versions"] for run in runs)
     assert stamps == {path.name: path.stat().st_mtime_ns for path in (out / "cells").iterdir()}
 
     changed = list(argv)
