@@ -48,7 +48,7 @@ from causal_gym.files import write_json
 from world_models.graph_metrics import lagged_shd
 
 DEFAULT_ENV = "CausalWorld-Ramp-v0"
-DEFAULT_TIMESTEPS = 20_000  # the CSML default finishes in about 6 minutes on 2 cores
+DEFAULT_TIMESTEPS = 20_000  # CSML trains on Ramp in 142 s here (docs/benchmarks.md)
 DEFAULT_CHECKPOINT_EVERY = 5_000
 RUN_SETTINGS = ("agent", "env", "seed", "timesteps")  # what a resumed run must repeat
 
