@@ -2,7 +2,9 @@
 
 ``EpisodeLog`` is a wrapper that records every finished episode's env-step count, return and
 success while any agent (SB3 or CSML) trains on the env; ``evaluate`` plays fresh episodes
-with ``predict`` (deterministic) and reports the success rate with its Wilson 95% interval.
+with ``predict`` (deterministic) and reports the success rate with its Wilson 95% interval;
+``window_fix_succeeds`` asks the env's exact counterfactual whether a credited change would
+have saved a failed episode.
 """
 
 from __future__ import annotations
@@ -128,6 +130,17 @@ def evaluate(agent: Any, env: gym.Env, episodes: int, seed: int) -> dict[str, An
         "decision_ms_per_step": 1000.0 * decision_seconds / steps,
         "slowest_decision_ms": 1000.0 * slowest,
     }
+
+
+def window_fix_succeeds(
+    env: gym.Env, actions: np.ndarray, start: int, length: int, action: np.ndarray
+) -> bool:
+    """Would ``env``'s current episode have succeeded with ``action`` held over env steps
+    ``[start, start + length)`` and every other action of ``actions`` (``(T, A)``, in [-1, 1])
+    as it was? The scene's exact counterfactual: same episode, same noise."""
+    changed = np.array(actions, dtype=np.float32)
+    changed[start : start + length] = action
+    return bool(env.unwrapped.counterfactual(changed).is_success)
 
 
 def true_dynamics_adjacency(env: gym.Env) -> tuple[list[str], np.ndarray]:

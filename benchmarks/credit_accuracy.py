@@ -26,13 +26,7 @@ import torch
 
 import causal_gym
 from agents.csml_agent import CSMLAgent
-
-
-def succeeds(scene, actions: np.ndarray, start: int, length: int, action: np.ndarray) -> bool:
-    """Would the episode have succeeded with ``action`` held over [start, start + length)?"""
-    changed = actions.copy()
-    changed[start : start + length] = action
-    return bool(scene.counterfactual(changed).is_success)
+from agents.evaluation import window_fix_succeeds
 
 
 def main() -> None:
@@ -46,7 +40,7 @@ def main() -> None:
     torch.set_num_threads(1)
     env = gym.make(args.env, task="test")
     agent = CSMLAgent.load(args.checkpoint, env)
-    scene, k = env.unwrapped, agent.config.model_step
+    k = agent.config.model_step
     axis = np.linspace(-1.0, 1.0, agent.config.credit_grid)
     grid = np.stack(np.meshgrid(*[axis] * agent.action_dim, indexing="ij"), -1)
     grid = grid.reshape(-1, agent.action_dim)
@@ -69,11 +63,11 @@ def main() -> None:
         # Past the factual end, hold the last action to the time limit, as the agent would.
         padded = np.concatenate([played, np.repeat(played[-1:], limit - len(played), axis=0)])
         credit = agent.credit({"states": np.array(observations), "actions": played})
-        credited += succeeds(scene, padded, credit.step, k, credit.action)
+        credited += window_fix_succeeds(env, padded, credit.step, k, credit.action)
         start = int(rng.integers(0, len(played), endpoint=False)) // k * k
-        chance += succeeds(scene, padded, start, k, grid[rng.integers(len(grid))])
+        chance += window_fix_succeeds(env, padded, start, k, grid[rng.integers(len(grid))])
         fixable += any(
-            succeeds(scene, padded, start, k, action)
+            window_fix_succeeds(env, padded, start, k, action)
             for start in range(0, len(played), k)
             for action in grid
         )

@@ -13,7 +13,13 @@ import torch
 import causal_gym  # noqa: F401  (registers the scenes)
 from agents.baselines import AGENTS, make_agent
 from agents.csml_agent import CSMLAgent
-from agents.evaluation import EpisodeLog, evaluate, true_dynamics_adjacency, wilson_interval
+from agents.evaluation import (
+    EpisodeLog,
+    evaluate,
+    true_dynamics_adjacency,
+    wilson_interval,
+    window_fix_succeeds,
+)
 from world_models.dynamics import FactoredDynamics
 from world_models.graph_metrics import lagged_shd
 
@@ -230,17 +236,67 @@ def test_train_agent_writes_every_output(tmp_path) -> None:
     assert "CSMLAgentConfig(" in done.stdout and "video:" in done.stdout
 
 
-def test_csml_learns_seesaw_and_beats_random_actions() -> None:
-    """CSML's default agent after 5,000 env steps on Seesaw against uniform random actions on
-    the same 20 test episodes (the benchmark: 99% against 7% at 20,000 steps, 5 seeds)."""
+def _train_csml(env_id: str, timesteps: int) -> CSMLAgent:
+    """CSML's default agent (seed 0) trained on ``env_id``'s ``train`` split."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as the benchmark runs it; small models only lose by threading
     try:
-        agent = CSMLAgent(gym.make("CausalWorld-Seesaw-v0", task="train"), seed=0)
-        agent.learn(5_000)
+        return CSMLAgent(gym.make(env_id, task="train"), seed=0).learn(timesteps)
     finally:
         torch.set_num_threads(threads)
+
+
+def test_csml_learns_seesaw_and_beats_random_actions() -> None:
+    """CSML's default agent after 5,000 env steps on Seesaw against uniform random actions on
+    the same 20 test episodes (the benchmark: 99% against 7% at 20,000 steps, 5 seeds)."""
+    agent = _train_csml("CausalWorld-Seesaw-v0", 5_000)
     test = gym.make("CausalWorld-Seesaw-v0", task="test")
     csml = evaluate(agent, test, 20, seed=1_000_000)["success_rate"]
     chance = evaluate(make_agent("random", test, seed=0), test, 20, seed=1_000_000)["success_rate"]
     assert csml >= 0.6 and csml >= chance + 0.4, (csml, chance)
+
+
+def test_credit_finds_the_window_the_env_counterfactual_confirms() -> None:
+    """Hand-made failures on Tilt: the sled is braked with a constant setting just too weak,
+    so it comes to rest 0.1-0.5 m past the target. Braking harder through one window of
+    ``model_step`` steps would have stopped it in the zone, but only in a few windows, with
+    a few of the credit grid's actions: the env's exact counterfactual says which. CSML's
+    credit must name such a (window, action) far more often than a random pick does."""
+    agent = _train_csml("CausalWorld-Tilt-v0", 10_000)
+    env = gym.make("CausalWorld-Tilt-v0", task="test")
+    limit, k = env.spec.max_episode_steps, agent.config.model_step
+    grid = np.linspace(-1.0, 1.0, agent.config.credit_grid, dtype=np.float32)[:, None]
+    confirmed, chance, episodes = 0, 0.0, 0
+    for seed in range(12):
+        env.reset(seed=seed)
+        overshoots = [
+            brake
+            for brake in np.linspace(-1.0, 1.0, 41, dtype=np.float32)
+            if 0.1
+            < env.unwrapped.counterfactual(np.full((limit, 1), brake))["sled_to_target"][-1]
+            < 0.5
+        ]
+        if not overshoots:
+            continue
+        observation, _ = env.reset(seed=seed)
+        action = np.array([overshoots[0]], dtype=np.float32)
+        states, done = [observation], False
+        while not done:
+            observation, _, terminated, truncated, info = env.step(action)
+            states.append(observation)
+            done = terminated or truncated
+        assert not info["is_success"]
+        actions = np.repeat(action[None], len(states) - 1, axis=0)
+        padded = np.repeat(action[None], limit, axis=0)
+        fixes = [
+            (start, float(alternative[0]))
+            for start in range(0, len(actions), k)
+            for alternative in grid
+            if window_fix_succeeds(env, padded, start, k, alternative)
+        ]
+        credit = agent.credit({"states": np.array(states), "actions": actions})
+        episodes += 1
+        confirmed += (credit.step, float(credit.action[0])) in fixes
+        chance += len(fixes) / (len(grid) * -(-len(actions) // k))
+    assert episodes >= 10
+    assert confirmed >= 4 and confirmed >= 4 * chance, (confirmed, chance, episodes)
