@@ -3,10 +3,11 @@
     python benchmarks/credit_accuracy.py \\
         --checkpoint runs/csml-CausalWorld-Ramp-v0-seed0/agent.pt --episodes 100
 
-The saved agent plays ``--episodes`` deterministic episodes of the ``test`` split (seeds
-3,000,000, ...). For each failed one, ``CSMLAgent.credit`` names a window of ``model_step``
-steps starting at t* and an action a'; the env's exact counterfactual (same episode, same
-noise) replays the episode with a' held through that window and every other action as it was.
+The saved agent plays ``--episodes`` deterministic episodes of the ``--task`` split
+(``test`` unless told; seeds 3,000,000, ...). For each failed one, ``CSMLAgent.credit``
+names a window of ``model_step`` steps starting at t* and an action a'; the env's exact
+counterfactual (same episode, same noise) replays the episode with a' held through that
+window and every other action as it was.
 Printed, over the failed episodes:
 
 - **credit accuracy**: how often that counterfactual succeeds;
@@ -27,18 +28,20 @@ import torch
 import causal_gym
 from agents.csml_agent import CSMLAgent
 from agents.evaluation import window_fix_succeeds
+from causal_gym.tasks import TASKS
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", type=Path, required=True)
     parser.add_argument("--env", default="CausalWorld-Ramp-v0", choices=sorted(causal_gym.SCENES))
+    parser.add_argument("--task", default="test", choices=list(TASKS))
     parser.add_argument("--episodes", type=int, default=100)
     args = parser.parse_args()
     if args.episodes < 1:
         parser.error("--episodes must be >= 1")
     torch.set_num_threads(1)
-    env = gym.make(args.env, task="test")
+    env = gym.make(args.env, task=args.task)
     agent = CSMLAgent.load(args.checkpoint, env)
     k = agent.config.model_step
     axis = np.linspace(-1.0, 1.0, agent.config.credit_grid)
@@ -72,7 +75,7 @@ def main() -> None:
             for action in grid
         )
     print(
-        f"{args.env}: {args.episodes} test episodes, {failed} failed; credit grid "
+        f"{args.env}: {args.episodes} {args.task} episodes, {failed} failed; credit grid "
         f"{len(grid)} actions, windows of {k} steps"
     )
     if failed:
