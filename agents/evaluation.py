@@ -3,14 +3,15 @@
 ``EpisodeLog`` is a wrapper that records every finished episode's env-step count, return and
 success while any agent (SB3 or CSML) trains on the env; ``evaluate`` plays fresh episodes
 with ``predict`` (deterministic) and reports the success rate with its Wilson 95% interval;
-``window_fix_succeeds`` asks the env's exact counterfactual whether a credited change would
-have saved a failed episode.
+``window_fix_succeeds`` / ``window_fixes`` ask the env's exact counterfactual whether (and
+which) one-window changes would have saved a failed episode.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,18 @@ def window_fix_succeeds(
     changed = np.array(actions, dtype=np.float32)
     changed[start : start + length] = action
     return bool(env.unwrapped.counterfactual(changed).is_success)
+
+
+def window_fixes(
+    env: gym.Env, actions: np.ndarray, steps: int, length: int, alternatives: np.ndarray
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Every (window start, alternative action) that ``window_fix_succeeds`` confirms, over
+    the windows of ``length`` env steps that start in the first ``steps`` steps; lazily, so
+    ``any(window_fixes(...))`` stops at the first."""
+    for start in range(0, steps, length):
+        for action in alternatives:
+            if window_fix_succeeds(env, actions, start, length, action):
+                yield start, action
 
 
 def true_dynamics_adjacency(env: gym.Env) -> tuple[list[str], np.ndarray]:

@@ -27,7 +27,7 @@ import torch
 
 import causal_gym
 from agents.csml_agent import CSMLAgent
-from agents.evaluation import window_fix_succeeds
+from agents.evaluation import window_fix_succeeds, window_fixes
 from causal_gym.tasks import TASKS
 
 
@@ -69,11 +69,7 @@ def main() -> None:
         credited += window_fix_succeeds(env, padded, credit.step, k, credit.action)
         start = int(rng.integers(0, len(played), endpoint=False)) // k * k
         chance += window_fix_succeeds(env, padded, start, k, grid[rng.integers(len(grid))])
-        fixable += any(
-            window_fix_succeeds(env, padded, start, k, action)
-            for start in range(0, len(played), k)
-            for action in grid
-        )
+        fixable += any(window_fixes(env, padded, len(played), k, grid))
     print(
         f"{args.env}: {args.episodes} {args.task} episodes, {failed} failed; credit grid "
         f"{len(grid)} actions, windows of {k} steps"

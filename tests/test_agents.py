@@ -18,7 +18,7 @@ from agents.evaluation import (
     evaluate,
     true_dynamics_adjacency,
     wilson_interval,
-    window_fix_succeeds,
+    window_fixes,
 )
 from world_models.dynamics import FactoredDynamics
 from world_models.graph_metrics import lagged_shd
@@ -289,10 +289,8 @@ def test_credit_finds_the_window_the_env_counterfactual_confirms() -> None:
         actions = np.repeat(action[None], len(states) - 1, axis=0)
         padded = np.repeat(action[None], limit, axis=0)
         fixes = [
-            (start, float(alternative[0]))
-            for start in range(0, len(actions), k)
-            for alternative in grid
-            if window_fix_succeeds(env, padded, start, k, alternative)
+            (start, float(fix[0]))
+            for start, fix in window_fixes(env, padded, len(actions), k, grid)
         ]
         credit = agent.credit({"states": np.array(states), "actions": actions})
         episodes += 1
