@@ -2,16 +2,19 @@
 
     python examples/question_benchmark.py [--scene CausalWorld-Seesaw-v0] [--seeds 5]
         [--workers 2] [--backend local|ray [--address ADDR]] [--train-tasks 40]
-        [--test-tasks 20] [--iterations 300]
+        [--test-tasks 20] [--iterations 300] [--inputs state pixels] [--reader-steps 800]
         [--regimes interventional observational] [--results docs/results]
     python examples/question_benchmark.py --generate [--out data/questions] [--tasks 40]
         [--scene ID ...] [--splits train test] [--seed 0] [--no-images]
 
 Table 1 (the default): for seed s, the benchmark's ``train`` split (seed s) to train on and its
-``test`` split (seed s: other tasks of the same ranges) to score, state inputs, 5 support
-episodes and 3 questions of each kind per task. Every model (CSML, NSL, MAML, ProtoNets, MLP;
-``world_models.csml`` and ``world_models.baselines``) trains ``--iterations`` meta-batches of 8
-tasks with seed s, in each regime:
+``test`` split (seed s: other tasks of the same ranges) to score, 5 support episodes and 3
+questions of each kind per task. Inputs: each episode's initial state and action (``state``), or
+its 64x64 initial image and action (``pixels``: the seed's image reader, a ViT fitted to the
+train split's images against their states, ``world_models.perception.fit_reader``, is shared by
+every model). Every model (CSML, NSL, MAML, ProtoNets, MLP; ``world_models.csml`` and
+``world_models.baselines``) trains ``--iterations`` meta-batches of 8 tasks with seed s, for
+each input kind, in each regime:
 
 - ``interventional``: the training tasks' intervention and counterfactual answers are training
   data too (the held-out tasks' are never seen: those questions are 0-shot per task);
@@ -20,12 +23,13 @@ tasks with seed s, in each regime:
 
 Columns: prediction from 5 and from 1 support episode, intervention and counterfactual (from
 the 5 support episodes, no example of the kind in the task); mean +- std over seeds. Written to
-``RESULTS/table1.json`` (per regime, model, input kind and question kind, the per-seed
-accuracies; per seed the property graph's SHD for the graph models), ``RESULTS/figure3.png``
-(prediction accuracy against support episodes) and ``RESULTS/figure4.png`` (CSML's learned graph
-of seed 0 beside the true one). Seeds run in ``--workers`` processes of one torch thread each,
-or as Ray tasks with ``--backend ray`` (a private Ray instance of ``--workers`` CPUs, or the
-cluster at ``--address``).
+``RESULTS/table1.json`` (``results[input kind][regime][model]``: per question kind the per-seed
+accuracies; per seed the property graph's SHD for the graph models; for pixels the reader's R^2
+on the test split's states), ``RESULTS/figure3.png`` (prediction accuracy against support
+episodes) and ``RESULTS/figure4.png`` (CSML's learned graph of seed 0 beside the true one, from
+the first input kind). Each (seed, input kind) runs in one of ``--workers`` processes of one
+torch thread, or as a Ray task with ``--backend ray`` (a private Ray instance of ``--workers``
+CPUs, or the cluster at ``--address``).
 
 ``--generate`` writes one dataset per scene and split, ``OUT/<scene>/<split>/`` with
 ``questions.npz`` and ``manifest.json`` (see ``causal_gym.questions``), using every core, and
@@ -36,6 +40,7 @@ prints each one's class balance; the defaults are the default benchmark (every s
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import time
 from pathlib import Path
@@ -67,6 +72,14 @@ from world_models.baselines import (
 )
 from world_models.csml import CSML, CSMLConfig, meta_train
 from world_models.graph_metrics import score_graph
+from world_models.perception import (
+    ReaderConfig,
+    ViTEncoder,
+    dataset_images,
+    fit_reader,
+    read_images,
+)
+from world_models.question_models import INPUTS
 
 MODELS = ("CSML", "NSL", "MAML", "ProtoNets", "MLP")
 REGIMES = ("interventional", "observational")
@@ -87,35 +100,65 @@ def true_property_graph(scene: str) -> np.ndarray:
     return adjacency
 
 
-def _build(name: str, train: QuestionSet, seed: int, iterations: int, regime: str) -> Any:
+def _build(
+    name: str,
+    train: QuestionSet,
+    seed: int,
+    iterations: int,
+    regime: str,
+    reader: ViTEncoder | None,
+) -> Any:
     interventional = regime == "interventional"
+    inputs = "state" if reader is None else "pixels"
     if name in ("CSML", "NSL"):
         config = CSMLConfig(
+            inputs=inputs,
             graph="learned" if name == "CSML" else "full",
             iterations=iterations,
             seed=seed,
             interventional_weight=1.0 if interventional else 0.0,
         )
-        return CSML(train, config)
-    config = BaselineConfig(iterations=iterations, seed=seed, interventional=interventional)
+        return CSML(train, config, reader)
+    config = BaselineConfig(
+        inputs=inputs, iterations=iterations, seed=seed, interventional=interventional
+    )
     return {"MAML": MAMLBaseline, "ProtoNets": ProtoNetBaseline, "MLP": MLPBaseline}[name](
-        train, config
+        train, config, reader
     )
 
 
-def run_seed(job: tuple[str, int, int, int, int, tuple[str, ...]]) -> dict:
-    """One seed's datasets, then every model in every regime on them."""
-    scene, seed, train_tasks, test_tasks, iterations, regimes = job
+def reader_r2(reader: ViTEncoder, train: QuestionSet, test: QuestionSet) -> list[float]:
+    """Per state variable, R^2 of the reader's reading of the test split's images (1.0 for a
+    variable the test split holds constant)."""
+    _, train_states = dataset_images(train)
+    images, states = dataset_images(test)
+    mean, scale = train_states.mean(dim=0), train_states.std(dim=0) + 1e-6
+    predicted = read_images(reader, images) * scale + mean
+    error, variance = (predicted - states).pow(2).mean(dim=0), states.var(dim=0)
+    return [1.0 if v < 1e-12 else float(1 - e / v) for e, v in zip(error, variance)]
+
+
+def run_seed(job: tuple[str, int, str, int, int, int, tuple[str, ...], int]) -> dict:
+    """One seed's datasets (and for pixels, its reader), then every model in every regime."""
+    scene, seed, inputs, train_tasks, test_tasks, iterations, regimes, reader_steps = job
     torch.set_num_threads(1)  # the models are small: more threads only add contention
-    # One process per seed already fills the cores: generate without a pool of its own.
-    train = generate(scene, "train", seed, train_tasks, images=False, workers=1)
-    test = generate(scene, "test", seed, test_tasks, images=False, workers=1)
+    # One process per job already fills the cores: generate without a pool of its own.
+    images = inputs == "pixels"
+    train = generate(scene, "train", seed, train_tasks, images=images, workers=1)
+    test = generate(scene, "test", seed, test_tasks, images=images, workers=1)
     truth = true_property_graph(scene)
     result: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    reader = None
+    if images:
+        start = time.perf_counter()
+        reader = fit_reader(train, ReaderConfig(steps=reader_steps, seed=seed))
+        extra = {"reader_seconds": time.perf_counter() - start}
+        extra["reader_r2"] = reader_r2(reader, train, test)
     for regime in regimes:
         for name in MODELS:
             start = time.perf_counter()
-            model = _build(name, train, seed, iterations, regime)
+            model = _build(name, train, seed, iterations, regime, reader)
             if isinstance(model, CSML):
                 meta_train(model, train)
             else:
@@ -138,7 +181,7 @@ def run_seed(job: tuple[str, int, int, int, int, tuple[str, ...]]) -> dict:
                 entry["property_graph_shd"] = score_graph(model.property_graph(), truth).shd
                 entry["weights"] = model.weights().detach().numpy().round(3).tolist()
             result.setdefault(regime, {})[name] = entry
-    return {"seed": seed, "results": result}
+    return {"seed": seed, "inputs": inputs, "results": result, **extra}
 
 
 def _cell(values: list[float]) -> str:
@@ -148,43 +191,59 @@ def _cell(values: list[float]) -> str:
 
 def table1(args: argparse.Namespace) -> None:
     start = time.perf_counter()
+    # Pixel jobs first: they take longest, and the pool then fills its gaps with state jobs.
     jobs = [
-        (args.scene, seed, args.train_tasks, args.test_tasks, args.iterations, tuple(args.regimes))
+        (
+            args.scene,
+            seed,
+            inputs,
+            args.train_tasks,
+            args.test_tasks,
+            args.iterations,
+            tuple(args.regimes),
+            args.reader_steps,
+        )
+        for inputs in sorted(args.inputs, key=lambda kind: kind != "pixels")
         for seed in range(args.seeds)
     ]
     finished = run_jobs(run_seed, jobs, args.backend, args.workers, args.address)
     runs = sorted((run for _, run in finished), key=lambda run: run["seed"])
     seconds = time.perf_counter() - start
     header = (
-        f"{args.scene}, state inputs: seeds 0..{args.seeds - 1}, {args.train_tasks} train / "
-        f"{args.test_tasks} test tasks, {args.iterations} iterations, {seconds:.0f} s "
-        f"on {args.workers} workers ({args.backend} backend)"
+        f"{args.scene}, {' and '.join(args.inputs)} inputs: seeds 0..{args.seeds - 1}, "
+        f"{args.train_tasks} train / {args.test_tasks} test tasks, {args.iterations} "
+        f"iterations, {seconds:.0f} s on {args.workers} workers ({args.backend} backend)"
     )
     print(header)
     report: dict[str, Any] = {
         "scene": args.scene,
-        "inputs": "state",
+        "inputs": list(args.inputs),
         "seeds": list(range(args.seeds)),
         "train_tasks": args.train_tasks,
         "test_tasks": args.test_tasks,
         "iterations": args.iterations,
         "seconds": seconds,
         "true_property_graph": true_property_graph(args.scene).tolist(),
-        "regimes": {},
+        "results": {},
     }
-    for regime in args.regimes:
-        print(f"\n{regime} training")
+    for inputs, regime in itertools.product(args.inputs, args.regimes):
+        chosen = [run for run in runs if run["inputs"] == inputs]
+        print(f"\n{inputs} inputs, {regime} training")
+        if inputs == "pixels":
+            r2 = np.array([run["reader_r2"] for run in chosen])
+            report["reader_r2"] = r2.tolist()
+            print("reader R^2 per state variable (mean over seeds): " + str(r2.mean(0).round(3)))
         print("| model | " + " | ".join(COLUMNS) + " | property-graph SHD |")
         print("|---|" + "---:|" * (len(COLUMNS) + 1))
         for name in MODELS:
-            entries = [run["results"][regime][name] for run in runs]
+            entries = [run["results"][regime][name] for run in chosen]
             per_seed = {column: [e[column] for e in entries] for column in COLUMNS}
             per_seed["prediction_by_shots"] = [e["prediction_by_shots"] for e in entries]
             shd = [e["property_graph_shd"] for e in entries if "property_graph_shd" in e]
             if shd:
                 per_seed["property_graph_shd"] = shd
                 per_seed["weights_seed0"] = entries[0]["weights"]
-            report["regimes"].setdefault(regime, {})[name] = per_seed
+            report["results"].setdefault(inputs, {}).setdefault(regime, {})[name] = per_seed
             cells = [_cell(per_seed[column]) for column in COLUMNS]
             graph = _cell([float(v) for v in shd]) if shd else "-"
             print(f"| {name} | " + " | ".join(cells) + f" | {graph} |")
@@ -200,14 +259,19 @@ def _figures(report: dict, folder: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, len(report["regimes"]), figsize=(5 * len(report["regimes"]), 4))
-    for axis, (regime, models) in zip(np.atleast_1d(axes), report["regimes"].items()):
+    panels = [
+        (inputs, regime, models)
+        for inputs, regimes in report["results"].items()
+        for regime, models in regimes.items()
+    ]
+    figure, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    for axis, (inputs, regime, models) in zip(axes[0], panels):
         for name, per_seed in models.items():
             curves = np.array(per_seed["prediction_by_shots"])
             shots = np.arange(1, curves.shape[1] + 1)
             axis.errorbar(shots, curves.mean(axis=0), yerr=curves.std(axis=0), label=name)
         axis.axhline(1 / 3, color="grey", linestyle=":", label="chance")
-        axis.set(title=f"{regime} training", xlabel="support episodes", ylabel="accuracy")
+        axis.set(title=f"{inputs}, {regime} training", xlabel="support episodes", ylabel="accuracy")
         axis.set_xticks(shots)
         axis.set_ylim(0, 1)
         axis.legend()
@@ -216,20 +280,20 @@ def _figures(report: dict, folder: Path) -> None:
     figure.savefig(folder / "figure3.png", dpi=100)
     plt.close(figure)
 
-    regime = next(iter(report["regimes"]))
-    weights = np.abs(np.array(report["regimes"][regime]["CSML"]["weights_seed0"]))
+    inputs, regime, models = panels[0]
+    weights = np.abs(np.array(models["CSML"]["weights_seed0"]))
     truth = np.array(report["true_property_graph"])
     env = gym.make(report["scene"]).unwrapped
     properties = list(env.property_variables)
     env.close()
     symbols = weights.shape[0] - len(properties) - 1
     labels = [f"z{k + 1}" for k in range(symbols)] + properties + ["outcome"]
-    shd = report["regimes"][regime]["CSML"]["property_graph_shd"][0]
+    shd = models["CSML"]["property_graph_shd"][0]
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 5))
     image = left.imshow(weights, cmap="viridis")
     left.set_xticks(range(len(labels)), labels, rotation=90)
     left.set_yticks(range(len(labels)), labels)
-    left.set_title(f"CSML |W|, seed 0 ({regime}): row -> column")
+    left.set_title(f"CSML |W|, seed 0 ({inputs}, {regime}): row -> column")
     figure.colorbar(image, ax=left)
     right.imshow(truth, cmap="Greys", vmin=0, vmax=1)
     names = [*properties, "outcome"]
@@ -275,6 +339,10 @@ def main() -> None:
     parser.add_argument("--test-tasks", type=int, default=20)
     parser.add_argument("--iterations", type=int, default=300)
     parser.add_argument("--regimes", nargs="+", default=list(REGIMES), choices=REGIMES)
+    parser.add_argument("--inputs", nargs="+", default=list(INPUTS), choices=INPUTS)
+    parser.add_argument(
+        "--reader-steps", type=int, default=ReaderConfig.steps, help="the image reader's steps"
+    )
     parser.add_argument("--results", type=Path, default=Path("docs/results"))
     parser.add_argument("--out", type=Path, default=Path("data/questions"))
     parser.add_argument(
@@ -289,7 +357,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-images", action="store_true")
     args = parser.parse_args()
-    for label in ("seeds", "workers", "train_tasks", "test_tasks", "iterations"):
+    args.inputs, args.regimes = list(dict.fromkeys(args.inputs)), list(dict.fromkeys(args.regimes))
+    for label in ("seeds", "workers", "train_tasks", "test_tasks", "iterations", "reader_steps"):
         if getattr(args, label) < 1:
             parser.error(f"--{label.replace('_', '-')} must be >= 1")
     if args.address is not None and args.backend != "ray":

@@ -69,6 +69,9 @@ def test_bad_policy_input_is_named(tmp_path) -> None:
     assert done.returncode != 0 and "not a Stable-Baselines3 PPO agent" in done.stderr
 
 
+COLUMNS = ("prediction_5shot", "prediction_1shot", "intervention", "counterfactual")
+
+
 def test_a_small_table1_run_writes_per_seed_results(tmp_path) -> None:
     done = subprocess.run(
         [
@@ -76,6 +79,7 @@ def test_a_small_table1_run_writes_per_seed_results(tmp_path) -> None:
             str(ROOT / "examples" / "question_benchmark.py"),
             *("--seeds", "2", "--workers", "2", "--train-tasks", "3", "--test-tasks", "2"),
             *("--iterations", "2", "--regimes", "observational", "--results", str(tmp_path)),
+            *("--inputs", "state", "pixels", "--reader-steps", "5"),
         ],
         capture_output=True,
         text=True,
@@ -85,11 +89,15 @@ def test_a_small_table1_run_writes_per_seed_results(tmp_path) -> None:
     assert done.returncode == 0, done.stderr
     assert "| CSML |" in done.stdout and "| MLP |" in done.stdout
     report = json.loads((tmp_path / "table1.json").read_text())
-    models = report["regimes"]["observational"]
-    assert set(models) == {"CSML", "NSL", "MAML", "ProtoNets", "MLP"}
-    for per_seed in models.values():
-        for column in ("prediction_5shot", "prediction_1shot", "intervention", "counterfactual"):
-            assert len(per_seed[column]) == 2 and all(0 <= v <= 1 for v in per_seed[column])
-    assert models["NSL"]["property_graph_shd"] == [0, 0]  # every property reaches the outcome
+    assert set(report["results"]) == {"state", "pixels"}
+    for inputs in ("state", "pixels"):
+        models = report["results"][inputs]["observational"]
+        assert set(models) == {"CSML", "NSL", "MAML", "ProtoNets", "MLP"}
+        for per_seed in models.values():
+            for column in COLUMNS:
+                assert len(per_seed[column]) == 2 and all(0 <= v <= 1 for v in per_seed[column])
+        assert models["NSL"]["property_graph_shd"] == [0, 0]  # every property reaches the outcome
+    assert len(report["reader_r2"]) == 2 and len(report["reader_r2"][0]) == 4  # seeds x states
+    assert "pixels inputs, observational training" in done.stdout
     assert (tmp_path / "figure3.png").stat().st_size > 0
     assert (tmp_path / "figure4.png").stat().st_size > 0

@@ -1,11 +1,20 @@
-"""Encoders: shapes, bad input, and a ViT whose K heads learn to read K different things."""
+"""Encoders: shapes, bad input, a ViT whose K heads learn to read K different things, and the
+question models' image reader, which learns to read a scene's state off its images."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from world_models.perception import StateEncoder, ViTEncoder
+from world_models.csml import CSML, CSMLConfig
+from world_models.perception import (
+    ReaderConfig,
+    StateEncoder,
+    ViTEncoder,
+    dataset_images,
+    fit_reader,
+    read_images,
+)
 
 
 def squares(count: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -49,3 +58,47 @@ def test_vit_heads_learn_separate_symbols() -> None:
     variance = test_targets.var(dim=0)
     # x and y are independent, so a small error on both means each head reads its own.
     assert (error < 0.2 * variance).all(), (error, variance)
+
+
+def _r2(reader: ViTEncoder, train, held_out) -> torch.Tensor:
+    _, train_states = dataset_images(train)
+    images, states = dataset_images(held_out)
+    read = read_images(reader, images) * (train_states.std(dim=0) + 1e-6) + train_states.mean(0)
+    varying = states.var(dim=0) > 1e-9
+    return (1 - (read - states).pow(2).mean(dim=0) / states.var(dim=0))[varying]
+
+
+def test_reader_reads_held_out_states_off_images(seesaw_images) -> None:
+    train, held_out = seesaw_images
+    untrained = ViTEncoder(symbols=4)
+    untrained.pixel_mean.copy_(dataset_images(train)[0].float().mean(dim=0) / 255)
+    assert (_r2(untrained, train, held_out) < 0.2).all()
+    reader = fit_reader(train, ReaderConfig(steps=150))
+    r2 = _r2(reader, train, held_out)
+    assert len(r2) == 2 and (r2 >= 0.8).all(), r2  # beam angle and target height vary
+    assert not any(p.requires_grad for p in reader.parameters())
+
+
+def test_pixel_models_read_through_the_reader(seesaw_images) -> None:
+    train, held_out = seesaw_images
+    reader = fit_reader(train, ReaderConfig(steps=2))
+    model = CSML(train, CSMLConfig(inputs="pixels"), reader)
+    data = model.tensors(held_out)
+    images = torch.as_tensor(held_out["support_image"][0])
+    expected = (read_images(reader, images) - model.mean[:4]) / model.scale[:4]
+    assert torch.allclose(data.support[0, :, :4], expected, atol=1e-5)
+    assert data.support.shape[-1] == model.features == 4 + 1  # states' width, then the action
+    with pytest.raises(ValueError, match="takes a reader"):
+        CSML(train, CSMLConfig(inputs="pixels"))
+    with pytest.raises(ValueError, match="takes a reader"):
+        CSML(train, CSMLConfig(), reader)
+    with pytest.raises(ValueError, match="inputs must be one of"):
+        CSML(train, CSMLConfig(inputs="video"), reader)
+    with pytest.raises(ValueError, match="2 heads, the scene 4 states"):
+        CSML(train, CSMLConfig(inputs="pixels"), ViTEncoder(symbols=2))
+    no_images = type(held_out)({k: v for k, v in held_out.arrays.items()}, dict(held_out.manifest))
+    no_images.manifest["images"] = False
+    with pytest.raises(ValueError, match="no images"):
+        model.tensors(no_images)
+    with pytest.raises(ValueError, match="no images"):
+        fit_reader(no_images)

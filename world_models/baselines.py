@@ -33,6 +33,7 @@ from torch import nn
 from torch.func import functional_call, grad
 
 from causal_gym.questions import QuestionSet
+from world_models.perception import ViTEncoder
 from world_models.question_models import ANSWERS, CHANGED, KINDS, QuestionModel, TaskTensors
 
 
@@ -40,6 +41,7 @@ from world_models.question_models import ANSWERS, CHANGED, KINDS, QuestionModel,
 class BaselineConfig:
     """Settings of the baselines; printed at the start of ``train_baseline``."""
 
+    inputs: str = "state"  # or "pixels", with a reader (``QuestionModel``)
     hidden: int = 32  # CSML's width
     iterations: int = 300
     meta_batch: int = 8
@@ -53,9 +55,15 @@ class BaselineConfig:
 class _Baseline(QuestionModel):
     """An MLP over a question's inputs and its intervention features."""
 
-    def __init__(self, dataset: QuestionSet, config: BaselineConfig | None, outputs: int):
-        super().__init__(dataset)
+    def __init__(
+        self,
+        dataset: QuestionSet,
+        config: BaselineConfig | None,
+        outputs: int,
+        reader: ViTEncoder | None = None,
+    ):
         self.config = config or BaselineConfig()
+        super().__init__(dataset, self.config.inputs, reader)
         torch.manual_seed(self.config.seed)
         width = self.config.hidden
         self.network = nn.Sequential(
@@ -97,8 +105,13 @@ class _Baseline(QuestionModel):
 class MLPBaseline(_Baseline):
     """Monolithic MLP over all training tasks; see the module docstring."""
 
-    def __init__(self, dataset: QuestionSet, config: BaselineConfig | None = None):
-        super().__init__(dataset, config, ANSWERS)
+    def __init__(
+        self,
+        dataset: QuestionSet,
+        config: BaselineConfig | None = None,
+        reader: ViTEncoder | None = None,
+    ):
+        super().__init__(dataset, config, ANSWERS, reader)
 
     def task_loss(self, data: TaskTensors, task: int) -> torch.Tensor:
         loss = nn.functional.cross_entropy(
@@ -117,8 +130,13 @@ class MLPBaseline(_Baseline):
 class MAMLBaseline(_Baseline):
     """MAML on the MLP; see the module docstring."""
 
-    def __init__(self, dataset: QuestionSet, config: BaselineConfig | None = None):
-        super().__init__(dataset, config, ANSWERS)
+    def __init__(
+        self,
+        dataset: QuestionSet,
+        config: BaselineConfig | None = None,
+        reader: ViTEncoder | None = None,
+    ):
+        super().__init__(dataset, config, ANSWERS, reader)
 
     def adapt(
         self, data: TaskTensors, task: int, shots: int | None, differentiable: bool
@@ -160,9 +178,14 @@ class MAMLBaseline(_Baseline):
 class ProtoNetBaseline(_Baseline):
     """Prototypical network on the MLP embedding; see the module docstring."""
 
-    def __init__(self, dataset: QuestionSet, config: BaselineConfig | None = None):
+    def __init__(
+        self,
+        dataset: QuestionSet,
+        config: BaselineConfig | None = None,
+        reader: ViTEncoder | None = None,
+    ):
         config = config or BaselineConfig()
-        super().__init__(dataset, config, config.hidden)
+        super().__init__(dataset, config, config.hidden, reader)
         self.prior_prototypes = nn.Parameter(0.1 * torch.randn(ANSWERS, config.hidden))
 
     def logits(self, data: TaskTensors, task: int, kind: str, shots: int | None) -> torch.Tensor:

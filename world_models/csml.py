@@ -51,7 +51,7 @@ from torch.func import functional_call, grad
 
 from causal_gym.questions import QuestionSet
 from world_models.causal_discovery import least_squares_score, notears_acyclicity
-from world_models.perception import StateEncoder
+from world_models.perception import StateEncoder, ViTEncoder
 from world_models.question_models import CHANGED, QuestionModel, TaskTensors
 from world_models.reasoning import GCNReasoner
 
@@ -60,7 +60,8 @@ from world_models.reasoning import GCNReasoner
 class CSMLConfig:
     """Settings of ``CSML``; printed at the start of ``meta_train``."""
 
-    symbols: int = 4  # K, encoded from state and action
+    inputs: str = "state"  # or "pixels", with a reader (``QuestionModel``)
+    symbols: int = 4  # K, encoded from state (or the image's reading) and action
     graph: str = "learned"  # or "full": NSL, the same model on a fixed fully connected graph
     hidden: int = 32
     inner_adapts: str = "roots"  # "roots": the task's hidden roots; "reasoner": also the GCN
@@ -82,9 +83,14 @@ class CSMLConfig:
 class CSML(QuestionModel):
     """Encoder, learned graph and GCN reasoner for one scene's questions."""
 
-    def __init__(self, dataset: QuestionSet, config: CSMLConfig | None = None):
-        super().__init__(dataset)
+    def __init__(
+        self,
+        dataset: QuestionSet,
+        config: CSMLConfig | None = None,
+        reader: ViTEncoder | None = None,
+    ):
         self.config = config or CSMLConfig()
+        super().__init__(dataset, self.config.inputs, reader)
         if self.config.inner_adapts not in ("roots", "reasoner"):
             raise ValueError(
                 f"inner_adapts must be 'roots' or 'reasoner', got {self.config.inner_adapts!r}"

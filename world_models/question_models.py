@@ -4,6 +4,13 @@ A ``QuestionModel`` keeps the statistics that scale its inputs (standardised on 
 support episodes) and the hidden properties (to [0, 1] over the scene's training ranges), turns a
 ``QuestionSet`` into ``TaskTensors``, and scores itself with ``accuracy``: each subclass answers
 one task's questions of one kind from the task's first ``shots`` support episodes.
+
+Inputs are a question's initial state and constant action (``inputs="state"``), or its 64x64
+initial image and action (``"pixels"``): the image is read by a frozen ``ViTEncoder`` trained
+first on the training split's images against their states (``perception.fit_reader``; every
+model of a comparison gets the same one), whose heads stand in for the state variables, so the
+rest of every model is the same for both kinds. Only training tasks give states; a held-out
+task shows its images alone.
 """
 
 from __future__ import annotations
@@ -15,7 +22,9 @@ from torch import nn
 
 from causal_gym import SCENES, tasks
 from causal_gym.questions import QuestionSet
+from world_models.perception import ViTEncoder, read_images
 
+INPUTS = ("state", "pixels")
 KINDS = ("prediction", "intervention", "counterfactual")
 CHANGED = ("intervention", "counterfactual")  # the kinds that set a hidden property
 ANSWERS = 3  # the answer classes, ordered
@@ -39,17 +48,30 @@ class TaskTensors:
 class QuestionModel(nn.Module):
     """Base of the question models: data scaling and accuracy; subclasses implement ``answer``."""
 
-    def __init__(self, dataset: QuestionSet):
+    def __init__(
+        self, dataset: QuestionSet, inputs: str = "state", reader: ViTEncoder | None = None
+    ):
         super().__init__()
         manifest = dataset.manifest
-        self.scene = manifest["scene"]
-        self.features = len(manifest["state_variables"]) + len(manifest["action_variables"])
+        if inputs not in INPUTS:
+            raise ValueError(f"inputs must be one of {INPUTS}, got {inputs!r}")
+        if (inputs == "pixels") != (reader is not None):
+            raise ValueError(
+                "inputs='pixels' takes a reader (world_models.perception.fit_reader on the "
+                "training dataset) and 'state' none"
+            )
+        states = len(manifest["state_variables"])
+        if reader is not None and reader.symbols != states:
+            raise ValueError(f"the reader has {reader.symbols} heads, the scene {states} states")
+        self.scene, self.input_kind = manifest["scene"], inputs
+        self.reader = reader
+        self.features = states + len(manifest["action_variables"])
         self.properties = len(manifest["property_variables"])
         ranges = SCENES[self.scene].property_ranges[tasks.task("train").ranges]
         low_high = [ranges[name] for name in manifest["property_variables"]]
         self.register_buffer("property_low", torch.tensor([low for low, _ in low_high]))
         self.register_buffer("property_span", torch.tensor([high - low for low, high in low_high]))
-        support = _inputs(dataset, "support").reshape(-1, self.features)
+        support = self._inputs(dataset, "support").reshape(-1, self.features)
         self.register_buffer("mean", support.mean(dim=0))
         self.register_buffer("scale", support.std(dim=0) + 1e-6)
 
@@ -61,15 +83,28 @@ class QuestionModel(nn.Module):
             )
         scale = lambda x: (x - self.mean) / self.scale  # noqa: E731
         return TaskTensors(
-            support=scale(_inputs(dataset, "support")),
+            support=scale(self._inputs(dataset, "support")),
             support_answer=torch.as_tensor(dataset["support_answer"]).long(),
             properties=self._scaled_properties(torch.as_tensor(dataset["properties"])),
-            queries={kind: scale(_inputs(dataset, kind)) for kind in KINDS},
+            queries={kind: scale(self._inputs(dataset, kind)) for kind in KINDS},
             answers={kind: torch.as_tensor(dataset[f"{kind}_answer"]).long() for kind in KINDS},
             targets={kind: torch.as_tensor(dataset[f"{kind}_target"]).long() for kind in CHANGED},
             values={kind: self._value(dataset, kind) for kind in CHANGED},
             factual_answer=torch.as_tensor(dataset["counterfactual_factual_answer"]).long(),
         )
+
+    def _inputs(self, dataset: QuestionSet, prefix: str) -> torch.Tensor:
+        """T x N x F: each episode's initial state (or its image's reading) and action."""
+        action = torch.as_tensor(dataset[f"{prefix}_action"]).float()
+        if self.reader is None:
+            observed = torch.as_tensor(dataset[f"{prefix}_state"]).float()
+        elif not dataset.manifest.get("images"):
+            raise ValueError("this model reads pixels, the dataset has no images")
+        else:
+            images = torch.as_tensor(dataset[f"{prefix}_image"])
+            observed = read_images(self.reader, images.flatten(end_dim=1))
+            observed = observed.view(*images.shape[:2], -1)
+        return torch.cat([observed, action], dim=-1)
 
     def _scaled_properties(self, values: torch.Tensor) -> torch.Tensor:
         return ((values - self.property_low) / self.property_span).float()
@@ -101,13 +136,3 @@ class QuestionModel(nn.Module):
             )
             result[kind] = right / data.answers[kind].numel()
         return result
-
-
-def _inputs(dataset: QuestionSet, prefix: str) -> torch.Tensor:
-    return torch.cat(
-        [
-            torch.as_tensor(dataset[f"{prefix}_state"]).float(),
-            torch.as_tensor(dataset[f"{prefix}_action"]).float(),
-        ],
-        dim=-1,
-    )
