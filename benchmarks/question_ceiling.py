@@ -1,7 +1,7 @@
 """How well can any model answer the questions from what a task shows? A Bayes-optimal bound.
 
     python benchmarks/question_ceiling.py [--scene CausalWorld-Seesaw-v0 ...] [--seeds 1]
-        [--test-tasks 20] [--draws 256] [--shots 5]
+        [--test-tasks 20] [--draws 256] [--shots 5] [--answers-only]
 
 The question models infer a task's hidden properties from what its episodes show: the support
 episodes' answers (3 classes each) and every episode's proxy, which the designer drew to track
@@ -19,7 +19,8 @@ answer. With no consistent draw, the proxies alone weigh every draw. This is the
 decision under 0-1 loss up to the Monte Carlo error of the draws, so no model that learns
 from the support answers and the initial scenes can expect to beat it; the support episodes'
 trajectories, which the datasets also hold and the models do not read, are left out. The
-simulator with the true properties (the oracle) scores 100%.
+simulator with the true properties (the oracle) scores 100%. ``--answers-only`` leaves the
+proxies out too: the bound for a model that learns from the support answers alone.
 """
 
 from __future__ import annotations
@@ -80,7 +81,13 @@ def proxy_log_likelihood(
 
 
 def task_ceiling(
-    dataset: QuestionSet, task: int, env: gym.Env, draws: int, shots: int, seed: int
+    dataset: QuestionSet,
+    task: int,
+    env: gym.Env,
+    draws: int,
+    shots: int,
+    seed: int,
+    proxies: bool = True,
 ) -> tuple[dict[str, list[bool]], int]:
     """Per kind, whether the bound answers each of the task's questions right; and how many
     draws the support answers kept."""
@@ -95,10 +102,14 @@ def task_ceiling(
     for k in range(draws):
         env.reset(seed=seed * 1_000_003 + task * 10_007 + k, options={"task": split})
         prior.append(dict(env.unwrapped.properties))
+
+    def proxy_evidence(properties: Mapping[str, float], configs: list[dict]) -> float:
+        if not proxies:
+            return 0.0
+        return sum(proxy_log_likelihood(scene, split, properties, c) for c in configs)
+
     support_configs = [config("support", j) for j in range(shots)]
-    log_prior = np.array(
-        [sum(proxy_log_likelihood(scene, split, p, c) for c in support_configs) for p in prior]
-    )
+    log_prior = np.array([proxy_evidence(p, support_configs) for p in prior])
     kept = []
     for properties in prior:
         consistent = all(
@@ -126,9 +137,7 @@ def task_ceiling(
             if kind != "prediction":
                 target = names[int(dataset[f"{kind}_target"][task, query])]
                 change = {target: float(dataset[f"{kind}_value"][task, query])}
-            log_weight = base + np.array(
-                [proxy_log_likelihood(scene, split, p, setting) for p in prior]
-            )
+            log_weight = base + np.array([proxy_evidence(p, [setting]) for p in prior])
             if kind == "counterfactual":
                 factual = int(dataset["counterfactual_factual_answer"][task, query])
                 agrees = np.array(
@@ -157,13 +166,15 @@ def main() -> None:
     parser.add_argument("--test-tasks", type=int, default=20)
     parser.add_argument("--draws", type=int, default=256)
     parser.add_argument("--shots", type=int, default=5)
+    parser.add_argument("--answers-only", action="store_true", help="leave the proxies out")
     args = parser.parse_args()
     for label in ("seeds", "test_tasks", "draws", "shots"):
         if getattr(args, label) < 1:
             parser.error(f"--{label.replace('_', '-')} must be >= 1")
     print(
         f"seeds 0..{args.seeds - 1}, {args.test_tasks} test tasks, {args.draws} prior draws, "
-        f"{args.shots} support episodes"
+        f"{args.shots} support episodes; evidence: "
+        + ("support answers" if args.answers_only else "support answers and proxies")
     )
     print("| scene | " + " | ".join(KINDS) + " | draws kept (median) | time |")
     print("|---|" + "---:|" * (len(KINDS) + 2))
@@ -178,7 +189,9 @@ def main() -> None:
                 parser.error(f"--shots must be <= {dataset['support_answer'].shape[1]}")
             right: dict[str, list[bool]] = {kind: [] for kind in KINDS}
             for task in range(args.test_tasks):
-                task_right, kept = task_ceiling(dataset, task, env, args.draws, args.shots, seed)
+                task_right, kept = task_ceiling(
+                    dataset, task, env, args.draws, args.shots, seed, not args.answers_only
+                )
                 kept_counts.append(kept)
                 for kind in KINDS:
                     right[kind].extend(task_right[kind])

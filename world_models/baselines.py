@@ -58,9 +58,9 @@ class _Baseline(QuestionModel):
     def __init__(
         self,
         dataset: QuestionSet,
-        config: BaselineConfig | None,
-        outputs: int,
+        config: BaselineConfig | None = None,
         reader: ViTEncoder | None = None,
+        outputs: int = ANSWERS,
     ):
         self.config = config or BaselineConfig()
         super().__init__(dataset, self.config.inputs, reader)
@@ -105,14 +105,6 @@ class _Baseline(QuestionModel):
 class MLPBaseline(_Baseline):
     """Monolithic MLP over all training tasks; see the module docstring."""
 
-    def __init__(
-        self,
-        dataset: QuestionSet,
-        config: BaselineConfig | None = None,
-        reader: ViTEncoder | None = None,
-    ):
-        super().__init__(dataset, config, ANSWERS, reader)
-
     def task_loss(self, data: TaskTensors, task: int) -> torch.Tensor:
         loss = nn.functional.cross_entropy(
             self.network(self.inputs(data, task, "support")), data.support_answer[task]
@@ -129,14 +121,6 @@ class MLPBaseline(_Baseline):
 
 class MAMLBaseline(_Baseline):
     """MAML on the MLP; see the module docstring."""
-
-    def __init__(
-        self,
-        dataset: QuestionSet,
-        config: BaselineConfig | None = None,
-        reader: ViTEncoder | None = None,
-    ):
-        super().__init__(dataset, config, ANSWERS, reader)
 
     def adapt(
         self, data: TaskTensors, task: int, shots: int | None, differentiable: bool
@@ -185,7 +169,7 @@ class ProtoNetBaseline(_Baseline):
         reader: ViTEncoder | None = None,
     ):
         config = config or BaselineConfig()
-        super().__init__(dataset, config, config.hidden, reader)
+        super().__init__(dataset, config, reader, outputs=config.hidden)
         self.prior_prototypes = nn.Parameter(0.1 * torch.randn(ANSWERS, config.hidden))
 
     def logits(self, data: TaskTensors, task: int, kind: str, shots: int | None) -> torch.Tensor:
