@@ -110,24 +110,17 @@ def task_ceiling(
 
     support_configs = [config("support", j) for j in range(shots)]
     log_prior = np.array([proxy_evidence(p, support_configs) for p in prior])
-    kept = []
-    for properties in prior:
-        consistent = all(
-            play(
-                env,
-                scene,
-                split,
-                properties,
-                int(dataset["support_seed"][task, j]),
-                config("support", j),
-            )
-            == int(dataset["support_answer"][task, j])
-            for j in range(shots)
-        )
-        if consistent:
-            kept.append(properties)
-    consistent = np.array([any(p is k for k in kept) for p in prior])
-    base = np.where(consistent, log_prior, -np.inf) if kept else log_prior
+    support = [
+        (int(dataset["support_seed"][task, j]), c, int(dataset["support_answer"][task, j]))
+        for j, c in enumerate(support_configs)
+    ]
+    consistent = np.array(
+        [
+            all(play(env, scene, split, p, seed_j, c) == answer for seed_j, c, answer in support)
+            for p in prior
+        ]
+    )
+    base = np.where(consistent, log_prior, -np.inf) if consistent.any() else log_prior
     right: dict[str, list[bool]] = {}
     for kind in KINDS:
         for query in range(dataset[f"{kind}_answer"].shape[1]):
@@ -156,7 +149,7 @@ def task_ceiling(
             right.setdefault(kind, []).append(
                 int(votes.argmax()) == int(dataset[f"{kind}_answer"][task, query])
             )
-    return right, len(kept)
+    return right, int(consistent.sum())
 
 
 def main() -> None:
