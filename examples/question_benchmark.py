@@ -21,15 +21,16 @@ each input kind, in each regime:
 - ``observational``: training sees support episodes and prediction questions only (the paper's
   regime; CSML still gets the training tasks' true properties, which the baselines do not).
 
-Columns: prediction from 5 and from 1 support episode, intervention and counterfactual (from
-the 5 support episodes, no example of the kind in the task); mean +- std over seeds. Written to
+Columns: prediction from 5 and from 1 support episode, intervention and counterfactual (from the
+5 support episodes, no example of the kind in the task); mean +- std over seeds. Written to
 ``RESULTS/table1.json`` (``results[input kind][regime][model]``: per question kind the per-seed
 accuracies; per seed the property graph's SHD for the graph models; for pixels the reader's R^2
-on the test split's states, null where the split holds a state constant), ``RESULTS/figure3.png`` (prediction accuracy against support
-episodes) and ``RESULTS/figure4.png`` (CSML's learned graph of seed 0 beside the true one, from
-the first input kind). Each (seed, input kind) runs in one of ``--workers`` processes of one
-torch thread, or as a Ray task with ``--backend ray`` (a private Ray instance of ``--workers``
-CPUs, or the cluster at ``--address``).
+on the test split's states, null where the split holds a state constant),
+``RESULTS/figure3.png`` (prediction accuracy against support episodes) and
+``RESULTS/figure4.png`` (CSML's learned graph of seed 0 beside the true one, from the first
+input kind). Each (seed, input kind) runs in one of ``--workers`` processes of one torch thread,
+or as a Ray task with ``--backend ray`` (a private Ray instance of ``--workers`` CPUs, or the
+cluster at ``--address``).
 
 ``--generate`` writes one dataset per scene and split, ``OUT/<scene>/<split>/`` with
 ``questions.npz`` and ``manifest.json`` (see ``causal_gym.questions``), using every core, and
