@@ -20,6 +20,13 @@ def test_meta_training_learns_every_question_kind(seesaw_questions) -> None:
     for kind in ("prediction", "intervention", "counterfactual"):
         assert after[kind] >= before[kind] + 0.15 and after[kind] >= 0.55, (kind, before, after)
     assert sum(losses[-20:]) < sum(losses[:20])
+    # The inner loop starts from roots read off each held-out task's own support episodes.
+    with torch.no_grad():
+        roots = torch.stack(
+            [model.initial_roots(s, a) for s, a in zip(data.support, data.support_answer)]
+        )
+    payload = torch.corrcoef(torch.stack([roots[:, 0], data.properties[:, 0]]))[0, 1]
+    assert payload > 0.5, payload
     weights = model.weights().detach()
     assert not torch.equal(weights, graph_before)  # the graph step moved W
     assert (weights.diagonal() == 0).all() and (weights[-1] == 0).all()  # structural prior
@@ -45,3 +52,5 @@ def test_bad_inner_loop_setting_is_named(seesaw_questions) -> None:
     train, _ = seesaw_questions
     with pytest.raises(ValueError, match="'roots' or 'reasoner'"):
         CSML(train, CSMLConfig(inner_adapts="everything"))
+    with pytest.raises(ValueError, match="inner_lr must be > 0"):
+        CSML(train, CSMLConfig(inner_lr=0.0))

@@ -76,3 +76,15 @@ def test_the_graph_weights_get_gradients_and_bad_shapes_are_named() -> None:
         model(torch.randn(3, 4), GRAPH)
     with pytest.raises(ValueError, match="4 x 4"):
         model(torch.randn(3, 4, 1), torch.zeros(3, 3))
+
+
+def test_a_categorical_node_reads_out_one_logit_per_class() -> None:
+    model = GCNReasoner(4, outputs=3)
+    logits = model(torch.randn(5, 4, 1), GRAPH)
+    assert logits.shape == (5, 4, 3)
+    # z3's logits still read only its parents z1 and z2.
+    symbols = torch.randn(1, 4, 1, requires_grad=True)
+    (gradient,) = torch.autograd.grad(model(symbols, GRAPH)[0, 3].sum(), symbols)
+    assert gradient[0, 0] == 0 and gradient[0, 3] == 0 and gradient[0, 1:3].abs().sum() > 0
+    with pytest.raises(ValueError, match="symbol_dim = outputs = 1"):
+        model.predictor(GRAPH)

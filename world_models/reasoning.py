@@ -33,11 +33,17 @@ def normalised_parent_adjacency(weights: torch.Tensor) -> torch.Tensor:
 
 
 class GCNReasoner(nn.Module):
-    """Predicts every node's symbol (B x K x d) from its parents' symbols in a graph W."""
+    """Predicts every node's symbol (B x K x d) from its parents' symbols in a graph W.
 
-    def __init__(self, nodes: int, symbol_dim: int = 1, hidden: int = 32):
+    ``outputs`` (default ``symbol_dim``) sizes each node's readout: a node whose value is
+    categorical, such as a question's answer, reads out one logit per class instead."""
+
+    def __init__(
+        self, nodes: int, symbol_dim: int = 1, hidden: int = 32, outputs: int | None = None
+    ):
         super().__init__()
-        self.nodes, self.symbol_dim, self.hidden = nodes, symbol_dim, hidden
+        outputs = symbol_dim if outputs is None else outputs
+        self.nodes, self.symbol_dim, self.hidden, self.outputs = nodes, symbol_dim, hidden, outputs
         self.message = nn.Parameter(
             torch.randn(nodes, nodes, symbol_dim, hidden) * math.sqrt(2.0 / symbol_dim)
         )
@@ -46,8 +52,8 @@ class GCNReasoner(nn.Module):
             torch.randn(nodes, hidden, hidden) * math.sqrt(2.0 / hidden)
         )
         self.readout_hidden_bias = nn.Parameter(torch.zeros(nodes, hidden))
-        self.readout = nn.Parameter(torch.randn(nodes, hidden, symbol_dim) / math.sqrt(hidden))
-        self.readout_bias = nn.Parameter(torch.zeros(nodes, symbol_dim))
+        self.readout = nn.Parameter(torch.randn(nodes, hidden, outputs) / math.sqrt(hidden))
+        self.readout_bias = nn.Parameter(torch.zeros(nodes, outputs))
 
     def forward(self, symbols: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         if symbols.ndim != 3 or symbols.shape[1:] != (self.nodes, self.symbol_dim):
@@ -66,6 +72,6 @@ class GCNReasoner(nn.Module):
 
     def predictor(self, weights: torch.Tensor):
         """``predict(Z)`` for scalar symbols (B x K -> B x K), the form ``inference`` takes."""
-        if self.symbol_dim != 1:
-            raise ValueError("predictor() needs scalar symbols (symbol_dim = 1)")
+        if self.symbol_dim != 1 or self.outputs != 1:
+            raise ValueError("predictor() needs scalar symbols (symbol_dim = outputs = 1)")
         return lambda values: self(values[..., None], weights)[..., 0]
