@@ -10,9 +10,9 @@ properties have no parents, the outcome has no children, no self-loops; everythi
 graph W learns.
 
 Reasoning parameters: the ``GCNReasoner`` and the hidden roots. The inner loop adapts, per
-task, the hidden roots only (``inner_adapts="roots"``, the default: the
-mechanism is shared by every task of a scene, what differs is its hidden properties, inferred
-from the task's few support episodes) or all of them (``"reasoner"``, the paper's variant;
+task, the hidden roots only (``inner_adapts="roots"``, the default: the mechanism is shared by
+every task of a scene, what differs is its hidden properties, inferred from the task's few
+support episodes) or all of them (``"reasoner"``, the paper's variant;
 measured on Seesaw, seed 0, before the graph step's present answer loss: 0.48 / 0.62 / 0.63 on
 held-out prediction / intervention / counterfactual questions against 0.82 / 0.80 / 0.83,
 plausibly because a GCN adapted to five biased support episodes re-learns the designer's
@@ -194,11 +194,11 @@ class CSML(QuestionModel):
         params["hidden"] = self.initial_roots(support, answers)
         adapted = {n: p for n, p in params.items() if self._adapts(n)}
         fixed = {n: p for n, p in params.items() if not self._adapts(n)}
+        step = self.log_inner_lr.exp()
         for _ in range(self.config.inner_steps):
             gradients = grad(lambda a: loss({**fixed, **a}))(adapted)
             if not differentiable:
                 gradients = {name: g.detach() for name, g in gradients.items()}
-            step = self.log_inner_lr.exp()
             adapted = {n: p - step * gradients[n] for n, p in adapted.items()}
         return {**fixed, **adapted}
 
