@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -19,6 +21,8 @@ def test_meta_training_learns_every_question_kind(seesaw_questions) -> None:
     after = model.accuracy(data)
     for kind in ("prediction", "intervention", "counterfactual"):
         assert after[kind] >= before[kind] + 0.15 and after[kind] >= 0.55, (kind, before, after)
+    one_shot = model.accuracy(data, 1, ("prediction",))["prediction"]
+    assert one_shot >= 0.6, one_shot
     assert sum(losses[-20:]) < sum(losses[:20])
     # The inner loop starts from roots read off each held-out task's own support episodes.
     with torch.no_grad():
@@ -54,3 +58,24 @@ def test_bad_inner_loop_setting_is_named(seesaw_questions) -> None:
         CSML(train, CSMLConfig(inner_adapts="everything"))
     with pytest.raises(ValueError, match="inner_lr must be > 0"):
         CSML(train, CSMLConfig(inner_lr=0.0))
+
+
+def test_one_support_episode_moves_the_start_less_than_five(seesaw_questions) -> None:
+    train, _ = seesaw_questions
+    model = CSML(train, CSMLConfig())
+    data = model.tensors(train)
+    with torch.no_grad():
+        model.support_roots.weight.normal_()
+        model.log_prior_episodes.fill_(math.log(2.0))
+        episode, answer = data.support[0, :1], data.support_answer[0, :1]
+        once = model.initial_roots(episode, answer) - model.hidden_init
+        five_times = model.initial_roots(episode.repeat(5, 1), answer.repeat(5)) - model.hidden_init
+    # The same evidence seen n times pools to n / (n + kappa) of one reading (kappa = 2).
+    torch.testing.assert_close(once / (1 / 3), five_times / (5 / 7))
+    averaged = CSML(train, CSMLConfig(shrink_estimate=False))
+    averaged.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        torch.testing.assert_close(
+            averaged.initial_roots(episode, answer),
+            averaged.initial_roots(episode.repeat(5, 1), answer.repeat(5)),
+        )

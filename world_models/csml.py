@@ -30,7 +30,11 @@ proxy). Meta-training (Algorithm 1), per meta-batch:
    constant plus, with ``roots_from_support``, an estimate a small set encoder (a mean over
    episodes, as in Deep Sets) reads off the support episodes' inputs and answers: the gradient
    of five answers alone moved the roots little (Seesaw, seeds 0-1: payload-mass root off by
-   0.24-0.26 of its range), while the inputs hold the designer's proxy;
+   0.24-0.26 of its range), while the inputs hold the designer's proxy. With ``varied_shots``
+   each task's inner loop sees its first n support episodes, n drawn from 1..S, and with
+   ``shrink_estimate`` the set encoder pools sum / (n + kappa) (kappa meta-learned) rather than
+   the mean, so one episode moves the start less than five (Seesaw validation tasks, 6 seeds:
+   1-shot prediction 0.75 -> 0.78, 5-shot 0.87 -> 0.89);
 3. outer step: the query loss (prediction questions), plus ``property_weight`` x the squared
    error of the adapted hidden roots against the task's true properties (scaled to the training
    range, known for training tasks only: it fixes the roots' units, so that do(property = x)
@@ -75,6 +79,8 @@ class CSMLConfig:
     hidden: int = 32
     inner_adapts: str = "roots"  # "roots": the task's hidden roots; "reasoner": also the GCN
     roots_from_support: bool = True  # the inner loop starts from an estimate, not a constant
+    varied_shots: bool = True  # each task's inner loop meta-trains on 1..S support episodes
+    shrink_estimate: bool = True  # the estimate pools sum / (n + kappa): fewer episodes, less trust
     inner_steps: int = 3
     inner_lr: float = 0.05  # alpha of Algorithm 1 (its initial value, with learn_inner_lr)
     learn_inner_lr: bool = True  # alpha meta-learned with the rest (Meta-SGD's scalar form)
@@ -132,6 +138,8 @@ class CSML(QuestionModel):
             nn.Linear(self.features + ANSWERS, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU()
         )
         self.support_roots = nn.Linear(width, self.properties)
+        # kappa: how many episodes' worth of trust the constant start gets against the estimate.
+        self.log_prior_episodes = nn.Parameter(torch.tensor(0.0))
         # Zero: training starts from the constant initial roots of Algorithm 1.
         nn.init.zeros_(self.support_roots.weight)
         nn.init.zeros_(self.support_roots.bias)
@@ -205,11 +213,17 @@ class CSML(QuestionModel):
     def initial_roots(self, support: torch.Tensor, answers: torch.Tensor) -> torch.Tensor:
         """Where the inner loop starts the hidden roots (P): the meta-learned constant, plus
         with ``roots_from_support`` an estimate read off the support episodes (their inputs
-        and answers, averaged: any number of episodes)."""
+        and answers, pooled over any number n of episodes: sum / (n + kappa) with
+        ``shrink_estimate``, else the mean)."""
         if not self.config.roots_from_support:
             return self.hidden_init
         episodes = torch.cat([support, nn.functional.one_hot(answers, ANSWERS).float()], dim=1)
-        return self.hidden_init + self.support_roots(self.support_reader(episodes).mean(dim=0))
+        read = self.support_reader(episodes)
+        if self.config.shrink_estimate:
+            pooled = read.sum(dim=0) / (len(read) + self.log_prior_episodes.exp())
+        else:
+            pooled = read.mean(dim=0)
+        return self.hidden_init + self.support_roots(pooled)
 
     def _adapts(self, name: str) -> bool:
         return self.config.inner_adapts == "reasoner" or name == "hidden"
@@ -274,7 +288,12 @@ def meta_train(model: CSML, train: QuestionSet, log_every: int = 0) -> list[floa
         # Inner loops and the outer step.
         meta_loss = 0.0
         for t in batch:
-            adapted = model.adapt(data.support[t], data.support_answer[t], differentiable=True)
+            shots = data.support.shape[1]
+            if config.varied_shots:
+                shots = int(rng.integers(1, shots + 1))
+            adapted = model.adapt(
+                data.support[t, :shots], data.support_answer[t, :shots], differentiable=True
+            )
             query = data.queries["prediction"][t]
             meta_loss = meta_loss + nn.functional.nll_loss(
                 model.logits(adapted, query), data.answers["prediction"][t]
