@@ -126,7 +126,12 @@ class CSML(QuestionModel):
         mask[-1, :] = 0.0  # the outcome: no children
         mask.fill_diagonal_(0.0)
         self.register_buffer("mask", mask)
-        self.graph = nn.Parameter((0.05 + 0.1 * torch.rand(nodes, nodes)) * mask)
+        graph = 0.05 + 0.1 * torch.rand(nodes, nodes)
+        # The outcome's parents start at full weight, as in NSL's fixed graph: from 0.05-0.15,
+        # the graph step starved some of them before the reasoner had learnt to use them (Tilt:
+        # a property's edge to the outcome at 0.00-0.05 on one seed of three, its do ignored).
+        graph[:, -1] = 1.0
+        self.graph = nn.Parameter(graph * mask)
         self.hidden_init = nn.Parameter(torch.full((self.properties,), 0.5))
         log_lr = torch.tensor(math.log(self.config.inner_lr))
         if self.config.learn_inner_lr:
