@@ -33,6 +33,8 @@ def test_meta_training_learns_every_question_kind(seesaw_questions) -> None:
     assert payload > 0.5, payload
     weights = model.weights().detach()
     assert not torch.equal(weights, graph_before)  # the graph step moved W
+    # The property the questions intervene on keeps its edge to the outcome.
+    assert model.property_graph()[0, -1] == 1, weights[:, -1]
     assert (weights.diagonal() == 0).all() and (weights[-1] == 0).all()  # structural prior
 
 
