@@ -27,7 +27,7 @@ proxy). Meta-training (Algorithm 1), per meta-batch:
 2. inner loop: ``inner_steps`` gradient steps of the adapted parameters on each task's support
    answers (``torch.func.grad`` over ``functional_call``, kept differentiable), of a step size
    alpha meta-learned with the rest (``learn_inner_lr``). The roots start from the meta-learned
-   constant plus, with ``roots_from_support``, an estimate a small set encoder (a mean over
+   constant plus, with ``roots_from_support``, an estimate a small set encoder (pooled over
    episodes, as in Deep Sets) reads off the support episodes' inputs and answers: the gradient
    of five answers alone moved the roots little (Seesaw, seeds 0-1: payload-mass root off by
    0.24-0.26 of its range), while the inputs hold the designer's proxy. With ``varied_shots``
@@ -285,6 +285,7 @@ def meta_train(model: CSML, train: QuestionSet, log_every: int = 0) -> list[floa
     learns_graph = config.graph == "learned"
     outer = [p for name, p in model.named_parameters() if name != "graph"]
     outer_optimizer = torch.optim.Adam(outer, lr=config.outer_lr)
+    support_size = data.support.shape[1]
     losses = []
     for iteration in range(config.iterations):
         batch = rng.choice(tasks_count, size=min(config.meta_batch, tasks_count), replace=False)
@@ -293,9 +294,7 @@ def meta_train(model: CSML, train: QuestionSet, log_every: int = 0) -> list[floa
         # Inner loops and the outer step.
         meta_loss = 0.0
         for t in batch:
-            shots = data.support.shape[1]
-            if config.varied_shots:
-                shots = int(rng.integers(1, shots + 1))
+            shots = int(rng.integers(1, support_size + 1)) if config.varied_shots else support_size
             adapted = model.adapt(
                 data.support[t, :shots], data.support_answer[t, :shots], differentiable=True
             )
