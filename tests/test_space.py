@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import gc
 
+import gymnasium as gym
 import pymunk
+import pytest
+from pymunk._chipmunk import ffi, lib
 
-from causal_gym.physics import BODY_FIELDS, BodyReader, box_world
+import causal_gym  # noqa: F401  (registers the scenes)
+from causal_gym.physics import BODY_FIELDS, BodyReader, add_slider, box_world, release_space
 
 
 def resident_bytes() -> int:
@@ -44,3 +48,41 @@ def test_readers_free_their_memory() -> None:
     gc.collect()
     # pymunk.batch.Buffer's arrays, never freed, cost about 16 MB here.
     assert resident_bytes() - before < 4 * 2**20
+
+
+def test_a_released_space_keeps_nothing_attached() -> None:
+    # A slider ties the body to the static body with constraints: the reference cycles that
+    # outlive a dropped space (``release_space``'s docstring).
+    space = small_world()
+    body = pymunk.Body(1.0, 1.0)
+    space.add(body, pymunk.Circle(body, 0.1))
+    add_slider(space, body, (0.5, 0.3), (3.5, 0.3))
+    parts = [*space.bodies, space.static_body, *space.shapes, *space.constraints]
+    release_space(space)
+    assert not (space.bodies or space.shapes or space.constraints)
+    for part in parts:
+        if isinstance(part, pymunk.Body):
+            assert lib.cpBodyGetSpace(part._body) == ffi.NULL
+        elif isinstance(part, pymunk.Shape):
+            assert lib.cpShapeGetSpace(part._shape) == ffi.NULL
+        else:
+            assert lib.cpConstraintGetSpace(part._constraint) == ffi.NULL
+    del space, parts
+    gc.collect()
+
+
+def test_every_reset_releases_the_previous_world() -> None:
+    env = gym.make("CausalWorld-Shuffle-v0").unwrapped
+    env.reset(seed=0)
+    first = env._space
+    static = first.static_body
+    env.reset(seed=1)
+    assert not (first.constraints or first.bodies or first.shapes)
+    assert lib.cpBodyGetSpace(static._body) == ffi.NULL
+    second = env._space
+    env.close()
+    assert not (second.constraints or second.bodies or second.shapes)
+    with pytest.raises(gym.error.ResetNeeded):
+        env.step(env.action_space.sample())
+    env.reset(seed=2)  # a closed env resets into a new world
+    env.step(env.action_space.sample())

@@ -33,7 +33,7 @@ import numpy as np
 import pymunk
 
 from causal_gym import scm, tasks
-from causal_gym.physics import BodyReader, Canvas, ContactReporter, stepper
+from causal_gym.physics import BodyReader, Canvas, ContactReporter, release_space, stepper
 from causal_gym.scm import Variable
 
 OBS_MODES = ("state", "pixels", "dict")
@@ -434,6 +434,15 @@ class CausalSceneEnv(gym.Env):
         self._require_episode()
         return self._draw_frame(self._render_canvas)
 
+    def close(self) -> None:
+        """Free the episode's world (a later ``reset`` builds a new one)."""
+        if self._space is not None:
+            release_space(self._space)
+            self._space = self._reader = self._step_physics = None
+        if self._shadow is not None:
+            self._shadow.close()
+        super().close()
+
     # ----- episode mechanics -------------------------------------------------------------
 
     def _check_task(self, task: object) -> None:
@@ -485,6 +494,8 @@ class CausalSceneEnv(gym.Env):
         self._last_action = (math.nan,) * len(self.action_variables)
         self._backgrounds.clear()
         self.properties = properties
+        if self._space is not None:
+            release_space(self._space)
         self._space = self._build()
         for name, value in properties.items():
             self._set_property(name, value)

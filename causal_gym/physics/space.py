@@ -177,6 +177,24 @@ def add_slider(
     return friction
 
 
+def release_space(space: pymunk.Space) -> None:
+    """Detach every constraint, shape and body from a space that is about to be dropped.
+
+    pymunk keeps each constraint and its bodies in a reference cycle (``Body._constraints``),
+    which outlives the space until the garbage collector runs, while the C objects stay
+    attached to the C space. When the space is freed, pymunk's finalizer walks it with Python
+    callbacks, with the space locked; a collection that falls inside that walk frees such a
+    body, whose finalizer removes it from the locked space, and chipmunk aborts the process
+    ("This operation cannot be done safely during a call to cpSpaceStep() or during a
+    query"; seen generating Shuffle questions with images, where a scene's sliders tie bodies
+    to the static body). Detached first, nothing is left for either finalizer to remove.
+    """
+    space.remove(*space.constraints, *space.shapes, *space.bodies)
+    static = space._static_body  # pymunk adds it to the C space but does not list it
+    if static is not None and lib.cpSpaceContainsBody(space._space, static._body):
+        lib.cpSpaceRemoveBody(space._space, static._body)
+
+
 def new_space() -> pymunk.Space:
     """An empty space for a world measured in metres."""
     space = pymunk.Space()
