@@ -284,6 +284,8 @@ def _figures(report: dict, folder: Path) -> None:
 
     inputs, regime, models = panels[0]
     if "CSML" not in models:
+        # A figure 4 left by an earlier run in this folder would not match table1.json.
+        (folder / "figure4.png").unlink(missing_ok=True)
         return
     weights = np.abs(np.array(models["CSML"]["weights_seed0"]))
     truth = np.array(report["true_property_graph"])

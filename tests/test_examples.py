@@ -106,6 +106,7 @@ def test_a_small_table1_run_writes_per_seed_results(tmp_path) -> None:
 
 
 def test_table1_runs_the_models_it_is_given(tmp_path) -> None:
+    (tmp_path / "figure4.png").write_bytes(b"an earlier run's figure")
     done = table1(
         *("--seeds", "1", "--workers", "1", "--train-tasks", "3", "--test-tasks", "2"),
         *("--iterations", "2", "--regimes", "interventional", "--results", str(tmp_path)),
