@@ -3,6 +3,7 @@
     python examples/question_benchmark.py [--scene CausalWorld-Seesaw-v0] [--seeds 5]
         [--workers 2] [--backend local|ray [--address ADDR]] [--train-tasks 40]
         [--test-tasks 20] [--iterations 300] [--inputs state pixels] [--reader-steps 800]
+        [--frames 1|2]
         [--regimes interventional observational] [--models CSML NSL MAML ProtoNets MLP]
         [--results docs/results]
     python examples/question_benchmark.py --generate [--out data/questions] [--tasks 40]
@@ -13,7 +14,9 @@ Table 1 (the default): for seed s, the benchmark's ``train`` split (seed s) to t
 questions of each kind per task. Inputs: each episode's initial state and action (``state``), or
 its 64x64 initial image and action (``pixels``: the seed's image reader, a ViT fitted to the
 train split's images against their states, ``world_models.perception.fit_reader``, is shared by
-every model). Every model (CSML, NSL, MAML, ProtoNets, MLP; ``world_models.csml`` and
+every model; ``--frames 2``: the reader also reads each episode's motion image, the scene with
+every body carried on by its initial velocity, which shows speeds a still frame hides). Every
+model (CSML, NSL, MAML, ProtoNets, MLP; ``world_models.csml`` and
 ``world_models.baselines``) trains ``--iterations`` meta-batches of 8 tasks with seed s, for
 each input kind, in each regime:
 
@@ -74,7 +77,7 @@ from world_models.baselines import (
 )
 from world_models.csml import CSML, CSMLConfig, meta_train
 from world_models.graph_metrics import score_graph
-from world_models.perception import ReaderConfig, ViTEncoder, fit_reader, reading_r2
+from world_models.perception import FRAMES, ReaderConfig, ViTEncoder, fit_reader, reading_r2
 from world_models.question_models import INPUTS
 
 MODELS = ("CSML", "NSL", "MAML", "ProtoNets", "MLP")
@@ -124,7 +127,7 @@ def _build(
 
 
 def run_seed(
-    job: tuple[str, int, str, int, int, int, tuple[str, ...], int, tuple[str, ...]],
+    job: tuple[str, int, str, int, int, int, tuple[str, ...], int, int, tuple[str, ...]],
 ) -> dict:
     """One seed's datasets (and for pixels, its reader), then each model in every regime."""
     (
@@ -136,6 +139,7 @@ def run_seed(
         iterations,
         regimes,
         reader_steps,
+        frames,
         models,
     ) = job
     torch.set_num_threads(1)  # the models are small: more threads only add contention
@@ -149,7 +153,7 @@ def run_seed(
     reader = None
     if images:
         start = time.perf_counter()
-        reader = fit_reader(train, ReaderConfig(steps=reader_steps, seed=seed))
+        reader = fit_reader(train, ReaderConfig(steps=reader_steps, frames=frames, seed=seed))
         extra = {"reader_seconds": time.perf_counter() - start}
         # JSON has no NaN: a state variable the test split holds constant is null.
         r2 = reading_r2(reader, train, test)
@@ -201,6 +205,7 @@ def table1(args: argparse.Namespace) -> None:
             args.iterations,
             tuple(args.regimes),
             args.reader_steps,
+            args.frames,
             tuple(args.models),
         )
         for inputs in sorted(args.inputs, key=lambda kind: kind != "pixels")
@@ -223,6 +228,7 @@ def table1(args: argparse.Namespace) -> None:
         "test_tasks": args.test_tasks,
         "iterations": args.iterations,
         "models": list(args.models),
+        "frames": args.frames,
         "seconds": seconds,
         "true_property_graph": true_property_graph(args.scene).tolist(),
         "results": {},
@@ -349,6 +355,13 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument(
         "--reader-steps", type=int, default=ReaderConfig.steps, help="the image reader's steps"
+    )
+    parser.add_argument(
+        "--frames",
+        type=int,
+        default=ReaderConfig.frames,
+        choices=FRAMES,
+        help="pictures the reader reads per episode: 2 adds its motion image",
     )
     parser.add_argument("--results", type=Path, default=Path("docs/results"))
     parser.add_argument("--out", type=Path, default=Path("data/questions"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy as copy_module
+import itertools
 import pickle
 import subprocess
 import sys
@@ -526,3 +527,64 @@ def test_record_video_writes_a_playable_mp4(scene: str, tmp_path) -> None:
     assert len(frames) in (steps, steps + 1)
     assert frames[0].std() > 0  # a picture, not a blank
     assert env.metadata["render_fps"] == 30
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_velocities_are_the_rates_of_their_positions(scene: str) -> None:
+    env = make(scene).unwrapped
+    assert env.velocities, "every scene has a moving body"
+    errors = []
+    for name, rate in env.velocities.items():
+        per_second = 180 / np.pi if env.variable(rate).unit == "rad/s" else 1.0
+        for seed in range(3):
+            _, rows = random_episode(env, seed, 40)
+            for before, after in itertools.pairwise(rows):
+                moved = (after[name] - before[name]) * 30  # one control step is 1/30 s
+                mean_rate = (before[rate] + after[rate]) / 2 * per_second
+                speed = max(abs(before[rate]), abs(after[rate])) * per_second
+                if speed > 0.05 * per_second:
+                    errors.append(abs(moved - mean_rate) / speed)
+    # Impacts change a velocity within a step, so single steps can be far off; the typical
+    # step is not (a rate in the wrong unit, deg against rad/s, is off by a factor of 57).
+    assert errors and np.median(errors) < 0.05, (len(errors), np.median(errors))
+
+
+def test_motion_frame_moves_the_sled_by_its_speed_and_changes_nothing() -> None:
+    env = make("CausalWorld-Tilt-v0", obs_mode="dict", image_size=(64, 64)).unwrapped
+    twin = make("CausalWorld-Tilt-v0").unwrapped
+    with pytest.raises(gym.error.ResetNeeded):
+        env.motion_frame(0.5)
+    obs, info = env.reset(seed=3)
+    twin.reset(seed=3)
+    assert np.array_equal(env.motion_frame(0.0), obs["pixels"])
+    moved = env.motion_frame(0.75)
+    sled = np.array(env.colors["sled"])
+
+    def sled_columns(image: np.ndarray) -> np.ndarray:
+        return np.nonzero((image == sled).all(axis=-1).any(axis=0))[0]
+
+    shift_px = sled_columns(moved).mean() - sled_columns(obs["pixels"]).mean()
+    shift_m = info["variables"]["sled_vx"] * 0.75
+    assert shift_px == pytest.approx(shift_m * 64 / (env.view[2] - env.view[0]), abs=1.0)
+    # The ball is at rest: outside the sled's rows the two frames are the same.
+    rows = np.nonzero((obs["pixels"] == sled).all(axis=-1).any(axis=1))[0]
+    others = np.setdiff1d(np.arange(64), rows)
+    assert np.array_equal(moved[others], obs["pixels"][others])
+    assert identical(dict(env.values()), dict(twin.values()))
+    action = np.array([0.3], dtype=np.float32)
+    assert np.array_equal(env.step(action)[0]["state"], twin.step(action)[0])
+    env.motion_frame(100.0)  # carried out of the view: cut off, no error
+    for bad in (float("nan"), float("inf"), "1", True):
+        with pytest.raises(ValueError, match="seconds must be a finite number"):
+            env.motion_frame(bad)
+
+
+def test_velocities_must_pair_a_position_with_its_rate() -> None:
+    from causal_gym.envs.tilt import TiltEnv
+
+    for velocities, problem in (
+        ({"sled_x": "ball_angular_velocity"}, "a rate pairs m with m/s"),
+        ({"sled_x": "brake"}, "not a state variable"),
+    ):
+        with pytest.raises(TypeError, match=problem):
+            type("Broken", (TiltEnv,), {"variables": TiltEnv.variables, "velocities": velocities})

@@ -7,12 +7,14 @@ import numpy as np
 import pytest
 import torch
 
+from causal_gym.questions import generate
 from world_models.csml import CSML, CSMLConfig
 from world_models.perception import (
     ReaderConfig,
     StateEncoder,
     ViTEncoder,
     dataset_images,
+    episode_images,
     fit_reader,
     read_images,
     reading_r2,
@@ -39,6 +41,36 @@ def test_shapes_and_bad_input() -> None:
         vit(torch.zeros(2, 3, 64, 64))
     with pytest.raises(ValueError, match="multiple"):
         ViTEncoder(symbols=1, image_size=60, patch_size=8)
+
+
+def test_two_frame_reader_takes_six_channels() -> None:
+    vit = ViTEncoder(symbols=3, frames=2)
+    assert vit(torch.zeros(2, 64, 64, 6, dtype=torch.uint8)).shape == (2, 3, 1)
+    with pytest.raises(ValueError, match=r"B x \(64, 64, 6\)"):
+        vit(torch.zeros(2, 64, 64, 3, dtype=torch.uint8))
+    with pytest.raises(ValueError, match=r"frames must be one of \(1, 2\)"):
+        ViTEncoder(symbols=3, frames=3)
+
+
+def test_motion_images_let_the_reader_read_the_sleds_speed() -> None:
+    """Tilt's sled starts at 3.0-3.6 m/s: a still frame cannot show it, the motion image can."""
+    train = generate("CausalWorld-Tilt-v0", "train", 0, 12, 5, 3, images=True)
+    held_out = generate("CausalWorld-Tilt-v0", "train", 100, 4, 5, 3, images=True)
+    speed = train.manifest["state_variables"].index("sled_vx")
+    assert episode_images(train, "support", 2).shape == (12, 5, 64, 64, 6)
+    with pytest.raises(ValueError, match="frames must be one of"):
+        episode_images(train, "support", 0)
+    r2 = {
+        frames: reading_r2(
+            fit_reader(train, ReaderConfig(steps=150, frames=frames)), train, held_out
+        )
+        for frames in (1, 2)
+    }
+    assert r2[1][speed] < 0.3 and r2[2][speed] >= 0.8, r2
+    model = CSML(
+        train, CSMLConfig(inputs="pixels"), fit_reader(train, ReaderConfig(steps=2, frames=2))
+    )
+    assert model.tensors(held_out).support.shape == (4, 5, model.features)
 
 
 def test_vit_heads_learn_separate_symbols() -> None:

@@ -78,6 +78,28 @@ def test_generation_is_deterministic_whatever_the_number_of_workers() -> None:
     assert not np.array_equal(one["properties"], other["properties"])
 
 
+def test_motion_images_show_each_episodes_own_sled_speed() -> None:
+    with_images = generate("CausalWorld-Tilt-v0", "test", 2, 3, shots=2, queries=2, workers=1)
+    without = generate(
+        "CausalWorld-Tilt-v0", "test", 2, 3, shots=2, queries=2, images=False, workers=1
+    )
+    # Drawing the pictures changes nothing else in the dataset.
+    for name, array in without.arrays.items():
+        assert np.array_equal(with_images[name], array, equal_nan=True), name
+    assert not any("image" in name for name in without.arrays)
+    seconds = with_images.manifest["motion_seconds"]
+    state_names = with_images.manifest["state_variables"]
+    px_per_m = 64 / 4.1  # the 64-pixel picture spans Tilt's 4.1 m view
+    sled = np.array([45, 85, 200])
+    for prefix in ("support", *KINDS):
+        images = with_images[f"{prefix}_image"].reshape(-1, 64, 64, 3)
+        moved = with_images[f"{prefix}_motion_image"].reshape(-1, 64, 64, 3)
+        speeds = with_images[f"{prefix}_state"].reshape(-1, len(state_names))
+        for image, after, speed in zip(images, moved, speeds[:, state_names.index("sled_vx")]):
+            columns = [np.nonzero((x == sled).all(-1).any(0))[0].mean() for x in (image, after)]
+            assert columns[1] - columns[0] == pytest.approx(speed * seconds * px_per_m, abs=1.0)
+
+
 def test_files_round_trip_without_pickle_and_bad_files_are_named(tmp_path) -> None:
     dataset = generate(
         "CausalWorld-Seesaw-v0",

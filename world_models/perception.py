@@ -7,7 +7,10 @@
   reads z_k off query token k. Separate tokens and heads give each symbol its own attention
   over the image, which is what the paper's "one head per entity or property" asks for.
 
-Both return B x K x d.
+Both return B x K x d. A ``ViTEncoder`` with ``frames=2`` reads two pictures stacked on the
+channel axis (B x H x W x 6): a question dataset's image and its ``motion_image``, the same
+scene with each body carried on by its initial velocity, which shows speeds a still frame
+hides.
 
 ``fit_reader`` trains a ``ViTEncoder`` whose K heads are a scene's K state variables, on a
 question dataset's images against the initial states the simulator recorded with them (the
@@ -23,6 +26,8 @@ import torch
 from torch import nn
 
 from causal_gym.questions import KINDS, QuestionSet
+
+FRAMES = (1, 2)  # a still picture; or it and its motion image
 
 
 class StateEncoder(nn.Module):
@@ -46,8 +51,8 @@ class StateEncoder(nn.Module):
 
 
 class ViTEncoder(nn.Module):
-    """Vision Transformer with K heads: images (B x H x W x 3, uint8 or float in [0, 1])
-    -> symbols (B x K x d)."""
+    """Vision Transformer with K heads: images (B x H x W x 3 ``frames``, uint8 or float in
+    [0, 1]) -> symbols (B x K x d)."""
 
     def __init__(
         self,
@@ -58,14 +63,18 @@ class ViTEncoder(nn.Module):
         width: int = 64,
         depth: int = 2,
         attention_heads: int = 4,
+        frames: int = 1,
     ):
         super().__init__()
         if image_size % patch_size:
             raise ValueError(f"image_size {image_size} is not a multiple of patch {patch_size}")
+        if frames not in FRAMES:
+            raise ValueError(f"frames must be one of {FRAMES}, got {frames!r}")
         self.symbols, self.symbol_dim, self.image_size = symbols, symbol_dim, image_size
-        self.patch_size = patch_size
+        self.patch_size, self.frames = patch_size, frames
+        self.channels = 3 * frames
         patches = (image_size // patch_size) ** 2
-        self.patch_embedding = nn.Linear(3 * patch_size * patch_size, width)
+        self.patch_embedding = nn.Linear(self.channels * patch_size * patch_size, width)
         self.position = nn.Parameter(torch.randn(1, patches, width) * 0.02)
         self.queries = nn.Parameter(torch.randn(1, symbols, width) * 0.02)
         layer = nn.TransformerEncoderLayer(
@@ -83,21 +92,21 @@ class ViTEncoder(nn.Module):
         self.head_bias = nn.Parameter(torch.zeros(symbols, symbol_dim))
         # Pixels in [0, 1] are centred and scaled by these (``fit_reader`` sets them to its data's
         # mean image and spread: a faint object barely moves raw pixels).
-        self.register_buffer("pixel_mean", torch.zeros(image_size, image_size, 3))
+        self.register_buffer("pixel_mean", torch.zeros(image_size, image_size, self.channels))
         self.register_buffer("pixel_scale", torch.ones(()))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        expected = (self.image_size, self.image_size, 3)
+        expected = (self.image_size, self.image_size, self.channels)
         if images.ndim != 4 or tuple(images.shape[1:]) != expected:
             raise ValueError(f"images must be B x {expected}, got {tuple(images.shape)}")
         pixels = images.float() / 255.0 if images.dtype == torch.uint8 else images.float()
         pixels = (pixels - self.pixel_mean) / self.pixel_scale
         size, count = self.patch_size, self.image_size // self.patch_size
-        # B x H x W x 3 -> B x (count*count) x (3*size*size)
+        # B x H x W x C -> B x (count*count) x (C*size*size)
         patches = (
-            pixels.view(len(pixels), count, size, count, size, 3)
+            pixels.view(len(pixels), count, size, count, size, self.channels)
             .permute(0, 1, 3, 5, 2, 4)
-            .reshape(len(pixels), count * count, 3 * size * size)
+            .reshape(len(pixels), count * count, self.channels * size * size)
         )
         tokens = self.patch_embedding(patches) + self.position
         tokens = torch.cat([self.queries.expand(len(pixels), -1, -1), tokens], dim=1)
@@ -115,18 +124,28 @@ class ReaderConfig:
     width: int = 64
     depth: int = 2
     patch_size: int = 8
+    frames: int = 1  # 2: also read each episode's motion image (initial speeds)
     seed: int = 0
 
 
-def dataset_images(dataset: QuestionSet) -> tuple[torch.Tensor, torch.Tensor]:
-    """Every initial image of a dataset (support episodes and questions, N x H x W x 3 uint8)
-    with its episode's initial state (N x D)."""
+def episode_images(dataset: QuestionSet, prefix: str, frames: int = 1) -> np.ndarray:
+    """The ``prefix`` episodes' pictures (tasks x episodes x H x W x 3 ``frames``, uint8):
+    each initial image, followed on the channel axis by its motion image when ``frames`` is
+    2."""
     if not dataset.manifest.get("images"):
         raise ValueError("the dataset has no images: generate(..., images=True)")
+    if frames not in FRAMES:
+        raise ValueError(f"frames must be one of {FRAMES}, got {frames!r}")
+    names = (f"{prefix}_image", f"{prefix}_motion_image")[:frames]
+    return np.concatenate([dataset[name] for name in names], axis=-1)
+
+
+def dataset_images(dataset: QuestionSet, frames: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every episode's pictures in a dataset (support episodes and questions, N x H x W x
+    3 ``frames`` uint8, see ``episode_images``) with its initial state (N x D)."""
     prefixes = ("support", *KINDS)
-    images = np.concatenate(
-        [dataset[f"{p}_image"].reshape(-1, *dataset[f"{p}_image"].shape[-3:]) for p in prefixes]
-    )
+    pictures = [episode_images(dataset, p, frames) for p in prefixes]
+    images = np.concatenate([x.reshape(-1, *x.shape[-3:]) for x in pictures])
     states = np.concatenate(
         [dataset[f"{p}_state"].reshape(-1, dataset[f"{p}_state"].shape[-1]) for p in prefixes]
     )
@@ -145,7 +164,7 @@ def fit_reader(
     config = config or ReaderConfig()
     if log_every:
         print(f"reader {dataset.manifest['scene']}: {asdict(config)}")
-    images, states = dataset_images(dataset)
+    images, states = dataset_images(dataset, config.frames)
     mean, scale = states.mean(dim=0), states.std(dim=0) + 1e-6
     targets = (states - mean) / scale
     torch.manual_seed(config.seed)
@@ -155,6 +174,7 @@ def fit_reader(
         patch_size=config.patch_size,
         width=config.width,
         depth=config.depth,
+        frames=config.frames,
     )
     pixels = images.float() / 255.0
     reader.pixel_mean.copy_(pixels.mean(dim=0))
@@ -187,8 +207,8 @@ def reading_r2(reader: ViTEncoder, train: QuestionSet, held_out: QuestionSet) ->
     """Per state variable, R^2 of a reader fitted on ``train`` reading ``held_out``'s images
     (its outputs mapped back to state units with ``train``'s statistics, as ``fit_reader``
     standardised them); NaN for a variable ``held_out`` holds constant."""
-    _, train_states = dataset_images(train)
-    images, states = dataset_images(held_out)
+    _, train_states = dataset_images(train, reader.frames)
+    images, states = dataset_images(held_out, reader.frames)
     mean, scale = train_states.mean(dim=0), train_states.std(dim=0) + 1e-6
     error = (read_images(reader, images) * scale + mean - states).pow(2).mean(dim=0)
     variance = states.var(dim=0)

@@ -22,7 +22,7 @@ from torch import nn
 
 from causal_gym import SCENES, tasks
 from causal_gym.questions import QuestionSet
-from world_models.perception import ViTEncoder, read_images
+from world_models.perception import ViTEncoder, episode_images, read_images
 
 INPUTS = ("state", "pixels")
 KINDS = ("prediction", "intervention", "counterfactual")
@@ -101,7 +101,7 @@ class QuestionModel(nn.Module):
         elif not dataset.manifest.get("images"):
             raise ValueError("this model reads pixels, the dataset has no images")
         else:
-            images = torch.as_tensor(dataset[f"{prefix}_image"])
+            images = torch.as_tensor(episode_images(dataset, prefix, self.reader.frames))
             observed = read_images(self.reader, images.flatten(end_dim=1))
             observed = observed.view(*images.shape[:2], -1)
         return torch.cat([observed, action], dim=-1)

@@ -16,7 +16,9 @@ read and write state, reward, termination, drawing). Everything else lives here:
 - no time limit of its own: scenes are registered with ``max_episode_steps`` and ``make``'s
   ``TimeLimit`` wrapper truncates; the env truncates only when the physics leaves the valid
   state space;
-- ``info`` with ``is_success``, every variable's value, events and any physics error.
+- ``info`` with ``is_success``, every variable's value, events and any physics error;
+- ``motion_frame(seconds)``: the picture with each moving body carried on by its velocity, the
+  cue a still frame lacks (the scene's ``velocities`` name which state is whose rate).
 """
 
 from __future__ import annotations
@@ -41,6 +43,25 @@ _NOISE_BLOCK = 256  # dynamics noise is drawn in fixed blocks so replay sees the
 # Seeds of an episode's few-draw streams: episode_seed * _STREAMS + the stream's number.
 _STREAMS = 8
 _INITIAL_STREAM = 4  # the task draws use 0 + the task's draw_stream
+
+
+_RATE_UNITS = {"m": {"m/s": 1.0}, "deg": {"deg/s": 1.0, "rad/s": 180.0 / math.pi}}
+
+
+def _motion_term(cls: type, position: str, velocity: str) -> tuple[int, int, float]:
+    """(index of ``position``, index of ``velocity`` in the state tuple, position units per
+    velocity unit second) for ``velocities``, checked when the scene class is made."""
+    for name in (position, velocity):
+        if name not in cls._all_states:
+            raise TypeError(f"{cls.__name__}: velocities names {name!r}, not a state variable")
+    units = (cls._by_name[position].unit, cls._by_name[velocity].unit)
+    per_second = _RATE_UNITS.get(units[0], {}).get(units[1])
+    if per_second is None:
+        raise TypeError(
+            f"{cls.__name__}: velocities maps {position} ({units[0]}) to {velocity} "
+            f"({units[1]}); a rate pairs m with m/s, deg with deg/s or rad/s"
+        )
+    return cls._all_states.index(position), cls._all_states.index(velocity), per_second
 
 
 @dataclass(frozen=True)
@@ -140,6 +161,9 @@ class CausalSceneEnv(gym.Env):
     colors: ClassVar[Mapping[str, tuple[int, int, int]]]  # named RGB colours for drawing
     surface_colors: ClassVar[Mapping[str, tuple[int, int, int]]]  # the "surface" task's
     event_names: ClassVar[tuple[str, ...]] = ()  # what info["events"] may contain
+    # Each drawn position (or angle) state mapped to the state that is its rate of change:
+    # m -> m/s, deg -> deg/s or rad/s; ``motion_frame`` moves them.
+    velocities: ClassVar[Mapping[str, str]] = {}
     noise_per_step: ClassVar[int] = 0
     substeps: ClassVar[int] = 4
     default_render_size: ClassVar[tuple[int, int]] = (240, 480)
@@ -185,6 +209,7 @@ class CausalSceneEnv(gym.Env):
         actions = by_role["action"]
         cls._action_scale = [(v.low, (v.high - v.low) / 2) for v in actions]
         cls._state_bounds = [(v.low, v.high) for v in by_role["state"]]
+        cls._motion = [_motion_term(cls, p, v) for p, v in cls.velocities.items()]
 
     def __init__(
         self,
@@ -433,6 +458,27 @@ class CausalSceneEnv(gym.Env):
             return None
         self._require_episode()
         return self._draw_frame(self._render_canvas)
+
+    def motion_frame(self, seconds: float) -> np.ndarray:
+        """The observation's picture (``image_size``, uint8 RGB) with every body named in
+        ``velocities`` drawn where its current velocity alone would carry it in ``seconds``
+        (s): constant velocity, no force, wall or collision. Beside a still frame it shows the
+        speeds, and nothing a hidden property decides. Nothing is simulated; the episode is
+        unchanged. Bodies carried out of the view are cut off at its edge."""
+        self._require_episode()
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise ValueError(f"seconds must be a finite number, got {seconds!r}")
+        if not math.isfinite(seconds):
+            raise ValueError(f"seconds must be a finite number, got {seconds!r}")
+        current = self._state
+        moved = list(current)
+        for position, velocity, per_second in self._motion:
+            moved[position] += current[velocity] * per_second * seconds
+        self._state = tuple(moved)
+        try:
+            return self._draw_frame(self._image_canvas)
+        finally:
+            self._state = current
 
     def close(self) -> None:
         """Free the episode's world (a later ``reset`` builds a new one)."""

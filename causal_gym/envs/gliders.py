@@ -204,6 +204,7 @@ class GlidersEnv(CausalSceneEnv):
     surface_colors = _SURFACE_COLORS
     view = (0.0, -0.05, WORLD_WIDTH, WORLD_HEIGHT)
     event_names = ("gliders_collided",)
+    velocities = {f"glider{i}_x": f"glider{i}_vx" for i in range(1, GLIDERS + 1)}
     default_render_size = (80, 640)
 
     # ----- initial configuration and world building ----------------------------------------

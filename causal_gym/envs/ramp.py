@@ -248,6 +248,7 @@ class RampEnv(CausalSceneEnv):
     surface_colors = _SURFACE_COLORS
     view = (-WALL_THICKNESS, -0.1, WORLD_WIDTH + WALL_THICKNESS, WORLD_HEIGHT + WALL_THICKNESS)
     event_names = ("ball_hit_block", "block_hit_wall")
+    velocities = {"ball_x": "ball_vx", "ball_y": "ball_vy", "block_x": "block_vx"}
     noise_per_step = 1
     default_render_size = (160, 480)
 

@@ -199,6 +199,7 @@ class SeesawEnv(CausalSceneEnv):
     surface_colors = _SURFACE_COLORS
     view = (0.0, -0.05, WORLD_WIDTH, WORLD_HEIGHT)
     event_names = ("beam_hit_stop",)
+    velocities = {"beam_angle": "beam_angular_velocity"}
     default_render_size = (180, 480)
 
     # ----- initial configuration and world building ----------------------------------------

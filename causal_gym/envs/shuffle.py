@@ -176,6 +176,7 @@ class ShuffleEnv(CausalSceneEnv):
     surface_colors = _SURFACE_COLORS
     view = (0.0, 0.0, TABLE_LENGTH, TABLE_WIDTH)
     event_names = ("pusher_hit_puck",)
+    velocities = {f"puck{i}_x": f"puck{i}_vx" for i in range(1, len(LANES) + 1)}
     default_render_size = (144, 480)
 
     # ----- initial configuration and world building ----------------------------------------

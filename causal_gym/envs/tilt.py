@@ -167,6 +167,7 @@ class TiltEnv(CausalSceneEnv):
     surface_colors = _SURFACE_COLORS
     view = (-WALL_THICKNESS, -0.1, WORLD_WIDTH + WALL_THICKNESS, WORLD_HEIGHT + WALL_THICKNESS)
     event_names = ("sled_hit_wall", "ball_hit_stop")
+    velocities = {"sled_x": "sled_vx", "ball_x": "ball_vx"}
     default_render_size = (160, 480)
 
     # ----- initial configuration and world building ----------------------------------------

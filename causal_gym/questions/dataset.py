@@ -20,6 +20,11 @@ are kept for the task's later ones); for intervention and counterfactual
 questions the factual answer cycles too, independently of the answer, so that answering as if
 nothing had changed scores at chance. The manifest records the balance.
 
+With images, every episode also has a ``motion_image``: the same picture with each moving
+body carried on by its initial velocity for ``MOTION_SECONDS`` (``env.motion_frame``; no force
+acts in it), so that two frames show the initial speeds a still frame hides (Tilt's sled) and
+nothing that a hidden property decides. Where nothing moves at the start it equals the image.
+
 Everything is deterministic in (scene, split, seed, task index), whatever the number of worker
 processes. Files: ``questions.npz`` (numpy arrays, no pickle) and ``manifest.json`` (what the
 arrays are, the generator version, seeds, balance and the npz file's SHA-256), both written
@@ -45,10 +50,11 @@ from causal_gym import SCENES, tasks
 from causal_gym.files import atomic_write
 from causal_gym.questions.designs import CLASSES, DESIGNS, SceneQuestions, draw_config
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"  # 3: motion images
 KINDS = ("prediction", "intervention", "counterfactual")
 IMAGE_SIZE = (64, 64)
 TRAJECTORY_STRIDE = 5
+MOTION_SECONDS = 0.75  # s: Tilt's fastest sled stays in view; 0.6 m/s of speed spans 7 pixels
 DEFAULT_TASKS = 40  # per scene and split: the default benchmark generates in < 5 min on 2 cores
 DEFAULT_SPLITS = ("train", "test")
 MAX_DRAWS = 60  # new episodes per question to meet its classes; then the answer class decides
@@ -111,10 +117,11 @@ def _make_task(job: tuple[str, str, int, int, int, int, bool]) -> dict[str, np.n
         actions = np.tile(np.asarray(design.action(config)), (design.horizon, 1))
         return episode_seed, obs, env.counterfactual(actions), actions
 
-    def observed(obs: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    def observed(obs: Any) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """The state, image and motion image of the episode just started."""
         if images:
-            return obs["state"], obs["pixels"]
-        return obs, None
+            return obs["state"], obs["pixels"], env.motion_frame(MOTION_SECONDS)
+        return obs, None, None
 
     out: dict[str, list[Any]] = {}
 
@@ -124,7 +131,7 @@ def _make_task(job: tuple[str, str, int, int, int, int, bool]) -> dict[str, np.n
     for _ in range(shots):
         config = draw_config(design, rng, properties, ranges, biased=True)
         episode_seed, obs, factual, actions = play(config)
-        state, image = observed(obs)
+        state, image, motion = observed(obs)
         rows = factual.values[::TRAJECTORY_STRIDE][
             :, [factual.variables.index(n) for n in cls.state_variables]
         ]
@@ -138,6 +145,7 @@ def _make_task(job: tuple[str, str, int, int, int, int, bool]) -> dict[str, np.n
         add("support_answer", design.answer(_final_values(factual)))
         if images:
             add("support_image", image)
+            add("support_motion_image", motion)
 
     def draw(kind: str) -> dict[str, Any]:
         """A new episode for a question of ``kind``, with its factual and changed answers."""
@@ -147,7 +155,7 @@ def _make_task(job: tuple[str, str, int, int, int, int, bool]) -> dict[str, np.n
         candidate = {
             "config": config,
             "seed": episode_seed,
-            "obs": obs,
+            "observed": observed(obs),  # now: the env moves on to other episodes
             "factual": final,
             "factual_answer": design.answer(final),
             "answer": design.answer(final),
@@ -194,7 +202,7 @@ def _make_task(job: tuple[str, str, int, int, int, int, bool]) -> dict[str, np.n
                 unmet[family].add((wanted, wanted_factual))
                 chosen = next((c for c in pool if _suits(c, wanted, None)), pool[-1])
             pool[:] = [c for c in pool if c is not chosen]
-            state, image = observed(chosen["obs"])
+            state, image, motion = chosen["observed"]
             add(f"{kind}_seed", chosen["seed"])
             add(f"{kind}_config", [chosen["config"][n] for n in design.config])
             add(f"{kind}_state", state)
@@ -203,6 +211,7 @@ def _make_task(job: tuple[str, str, int, int, int, int, bool]) -> dict[str, np.n
             add(f"{kind}_draws", draws)
             if images:
                 add(f"{kind}_image", image)
+                add(f"{kind}_motion_image", motion)
             if kind != "prediction":
                 add(f"{kind}_target", cls.property_variables.index(chosen["target"]))
                 add(f"{kind}_value", chosen["value"])
@@ -303,6 +312,7 @@ def _manifest(
         "queries_per_kind": queries,
         "images": images,
         "image_size": list(IMAGE_SIZE),
+        "motion_seconds": MOTION_SECONDS if images else None,
         "horizon": design.horizon,
         "trajectory_stride": TRAJECTORY_STRIDE,
         "kinds": list(KINDS),
