@@ -24,6 +24,7 @@ read and write state, reward, termination, drawing). Everything else lives here:
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -466,9 +467,11 @@ class CausalSceneEnv(gym.Env):
         speeds, and nothing a hidden property decides. Nothing is simulated; the episode is
         unchanged. Bodies carried out of the view are cut off at its edge."""
         self._require_episode()
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-            raise ValueError(f"seconds must be a finite number, got {seconds!r}")
-        if not math.isfinite(seconds):
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, numbers.Real)
+            or not math.isfinite(seconds)
+        ):
             raise ValueError(f"seconds must be a finite number, got {seconds!r}")
         current = self._state
         moved = list(current)
