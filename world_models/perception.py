@@ -30,6 +30,11 @@ from causal_gym.questions import KINDS, QuestionSet
 FRAMES = (1, 2)  # a still picture; or it and its motion image
 
 
+def _check_frames(frames: int) -> None:
+    if frames not in FRAMES:
+        raise ValueError(f"frames must be one of {FRAMES}, got {frames!r}")
+
+
 class StateEncoder(nn.Module):
     """MLP: state vector (B x D) -> symbols (B x K x d)."""
 
@@ -68,8 +73,7 @@ class ViTEncoder(nn.Module):
         super().__init__()
         if image_size % patch_size:
             raise ValueError(f"image_size {image_size} is not a multiple of patch {patch_size}")
-        if frames not in FRAMES:
-            raise ValueError(f"frames must be one of {FRAMES}, got {frames!r}")
+        _check_frames(frames)
         self.symbols, self.symbol_dim, self.image_size = symbols, symbol_dim, image_size
         self.patch_size, self.frames = patch_size, frames
         self.channels = 3 * frames
@@ -134,8 +138,7 @@ def episode_images(dataset: QuestionSet, prefix: str, frames: int = 1) -> np.nda
     2."""
     if not dataset.manifest.get("images"):
         raise ValueError("the dataset has no images: generate(..., images=True)")
-    if frames not in FRAMES:
-        raise ValueError(f"frames must be one of {FRAMES}, got {frames!r}")
+    _check_frames(frames)
     names = (f"{prefix}_image", f"{prefix}_motion_image")[:frames]
     return np.concatenate([dataset[name] for name in names], axis=-1)
 
