@@ -138,3 +138,50 @@ def test_events_report_the_impact_and_the_wall(env) -> None:
     env.unwrapped.do(block_x=3.85, block_vx=5.0)  # 5 cm from the wall
     *_, info = env.step(HOLD)
     assert info["events"] == ("block_hit_wall",)
+
+
+def test_only_the_balls_properties_and_gravity_vary_between_episodes(env) -> None:
+    constants = {"block_mass": 0.7, "block_friction": 0.175, "ball_restitution": 0.4}
+    train = ramp.RampEnv.property_ranges["train"]
+    for task in ("train", "test", "ood", "surface"):
+        drawn = set()
+        for seed in range(5):
+            env.reset(seed=seed, options={"task": task})
+            properties = env.unwrapped.properties
+            assert {name: properties[name] for name in constants} == constants
+            drawn.add(properties["ball_mass"])
+            if task == "ood":
+                for name in ("ball_mass", "ball_friction", "gravity"):
+                    low, high = train[name]
+                    assert not low < properties[name] < high
+        assert len(drawn) == 5
+
+
+def test_a_push_weighs_the_ball(env) -> None:
+    """One pushed step against the same step unpushed gives the ball's mass up to the push
+    gain's noise (cut at +-2 sigma: gain in [0.8, 1.2]). The speed along the ramp alone would
+    not: contact friction turns part of it into spin, by an amount that depends on the
+    ball's friction. Its angular momentum about the contact point, m r (v - omega r / 2) for
+    a disc, is what friction at that point leaves alone."""
+    estimates, masses = [], []
+    for task in ("train", "ood"):
+        for seed in range(10):
+            _, info = env.reset(seed=seed, options={"task": task})
+            angle = info["variables"]["ramp_angle"]
+            hold = (angle - 10.0) / 20.0 - 1.0  # turn toward the current angle: stay put
+            calm = env.unwrapped.counterfactual(np.array([[hold, 0.0]]))
+            pushed = env.unwrapped.counterfactual(np.array([[hold, 1.0]]))  # 0.25 N s
+            change = _contact_momentum(pushed, angle) - _contact_momentum(calm, angle)
+            estimates.append(0.25 / change)
+            masses.append(env.unwrapped.properties["ball_mass"])
+    ratio = np.array(estimates) / np.array(masses)
+    assert ratio.min() >= 1 / 1.2 - 1e-6 and ratio.max() <= 1 / 0.8 + 1e-6
+    assert np.corrcoef(estimates, masses)[0, 1] > 0.8
+
+
+def _contact_momentum(rollout, ramp_angle: float) -> float:
+    """The ball's angular momentum about its contact with the ramp at the rollout's end,
+    divided by m r: its downhill speed plus half the rim speed of its clockwise spin."""
+    downhill = np.array([np.cos(np.radians(ramp_angle)), -np.sin(np.radians(ramp_angle))])
+    velocity = np.array([rollout["ball_vx"][-1], rollout["ball_vy"][-1]])
+    return velocity @ downhill - rollout["ball_angular_velocity"][-1] * ramp.BALL_RADIUS / 2

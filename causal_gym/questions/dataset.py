@@ -50,7 +50,7 @@ from causal_gym import SCENES, tasks
 from causal_gym.files import atomic_write
 from causal_gym.questions.designs import CLASSES, DESIGNS, SceneQuestions, draw_config
 
-GENERATOR_VERSION = "3"  # 3: motion images
+GENERATOR_VERSION = "4"  # 3: motion images; 4: Ramp's block properties are constants
 KINDS = ("prediction", "intervention", "counterfactual")
 IMAGE_SIZE = (64, 64)
 TRAJECTORY_STRIDE = 5
