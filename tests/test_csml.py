@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from causal_gym.questions import generate
 from world_models.csml import CSML, CSMLConfig, meta_train
 
 
@@ -81,3 +82,17 @@ def test_one_support_episode_moves_the_start_less_than_five(seesaw_questions) ->
             averaged.initial_roots(episode, answer),
             averaged.initial_roots(episode.repeat(5, 1), answer.repeat(5)),
         )
+
+
+def test_a_property_constant_in_training_stays_finite() -> None:
+    """Ramp's training tasks hold the block's properties at one value: they are scaled by their
+    valid range instead (a zero-width training range gave 0 / 0, and every model answered one
+    class). The scaled constant is 0 and a do() on it has a finite size."""
+    train = generate("CausalWorld-Ramp-v0", "train", 0, 6, 2, 2, images=False)
+    model = CSML(train, CSMLConfig(iterations=4, meta_batch=2))
+    data = model.tensors(train)
+    block_mass = train.manifest["property_variables"].index("block_mass")
+    assert data.properties[:, block_mass].abs().max() < 1e-6
+    for kind in ("intervention", "counterfactual"):
+        assert torch.isfinite(data.values[kind]).all()
+    assert all(math.isfinite(loss) for loss in meta_train(model, train))

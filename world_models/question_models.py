@@ -67,10 +67,9 @@ class QuestionModel(nn.Module):
         self.reader = reader
         self.features = states + len(manifest["action_variables"])
         self.properties = len(manifest["property_variables"])
-        ranges = SCENES[self.scene].property_ranges[tasks.task("train").ranges]
-        low_high = [ranges[name] for name in manifest["property_variables"]]
+        low_high = [_training_scale(self.scene, name) for name in manifest["property_variables"]]
         self.register_buffer("property_low", torch.tensor([low for low, _ in low_high]))
-        self.register_buffer("property_span", torch.tensor([high - low for low, high in low_high]))
+        self.register_buffer("property_span", torch.tensor([span for _, span in low_high]))
         support = self._inputs(dataset, "support").reshape(-1, self.features)
         self.register_buffer("mean", support.mean(dim=0))
         self.register_buffer("scale", support.std(dim=0) + 1e-6)
@@ -136,3 +135,15 @@ class QuestionModel(nn.Module):
             )
             result[kind] = right / data.answers[kind].numel()
         return result
+
+
+def _training_scale(scene: str, name: str) -> tuple[float, float]:
+    """(low, span) mapping a property's training range onto [0, 1]. A property the training
+    tasks hold constant (Ramp's block) has no span there: its constant maps to 0 and its
+    valid range's width to 1, so a ``do`` on it still has a finite size."""
+    scene_class = SCENES[scene]
+    low, high = scene_class.property_ranges[tasks.task("train").ranges][name]
+    if high > low:
+        return low, high - low
+    variable = scene_class.variable(name)
+    return low, variable.high - variable.low
