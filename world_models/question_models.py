@@ -67,9 +67,9 @@ class QuestionModel(nn.Module):
         self.reader = reader
         self.features = states + len(manifest["action_variables"])
         self.properties = len(manifest["property_variables"])
-        low_high = [_training_scale(self.scene, name) for name in manifest["property_variables"]]
-        self.register_buffer("property_low", torch.tensor([low for low, _ in low_high]))
-        self.register_buffer("property_span", torch.tensor([span for _, span in low_high]))
+        scales = [_training_scale(self.scene, name) for name in manifest["property_variables"]]
+        self.register_buffer("property_low", torch.tensor([low for low, _ in scales]))
+        self.register_buffer("property_span", torch.tensor([span for _, span in scales]))
         support = self._inputs(dataset, "support").reshape(-1, self.features)
         self.register_buffer("mean", support.mean(dim=0))
         self.register_buffer("scale", support.std(dim=0) + 1e-6)
