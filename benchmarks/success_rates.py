@@ -11,20 +11,14 @@ The 95% interval is Wilson's.
 from __future__ import annotations
 
 import argparse
-import math
 import time
 
 import gymnasium as gym
 import numpy as np
 
 import causal_gym
+from agents.evaluation import wilson_interval
 from agents.oracle import plan_constant_action
-
-
-def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    centre = (successes + z * z / 2) / (n + z * z)
-    half = z * math.sqrt(successes * (n - successes) / n + z * z / 4) / (n + z * z)
-    return centre - half, centre + half
 
 
 def main() -> None:
@@ -50,7 +44,7 @@ def main() -> None:
                 action = env.action_space.sample() if action is None else action
                 _, _, terminated, truncated, info = env.step(action)
             successes += info["is_success"]
-        low, high = wilson(successes, args.episodes)
+        low, high = wilson_interval(int(successes), args.episodes)
         print(
             f"  {policy:7s} {successes / args.episodes:6.1%} success "
             f"(95% CI {low:.1%}-{high:.1%}), {time.perf_counter() - start:.0f} s"

@@ -171,7 +171,7 @@ def test_a_push_weighs_the_ball(env) -> None:
             hold = (angle - 10.0) / 20.0 - 1.0  # turn toward the current angle: stay put
             calm = env.unwrapped.counterfactual(np.array([[hold, 0.0]]))
             pushed = env.unwrapped.counterfactual(np.array([[hold, 1.0]]))  # 0.25 N s
-            change = _contact_momentum(pushed, angle) - _contact_momentum(calm, angle)
+            change = _momentum_at_end(pushed) - _momentum_at_end(calm)
             estimates.append(0.25 / change)
             masses.append(env.unwrapped.properties["ball_mass"])
     ratio = np.array(estimates) / np.array(masses)
@@ -179,9 +179,6 @@ def test_a_push_weighs_the_ball(env) -> None:
     assert np.corrcoef(estimates, masses)[0, 1] > 0.8
 
 
-def _contact_momentum(rollout, ramp_angle: float) -> float:
-    """The ball's angular momentum about its contact with the ramp at the rollout's end,
-    divided by m r: its downhill speed plus half the rim speed of its clockwise spin."""
-    downhill = np.array([np.cos(np.radians(ramp_angle)), -np.sin(np.radians(ramp_angle))])
-    velocity = np.array([rollout["ball_vx"][-1], rollout["ball_vy"][-1]])
-    return velocity @ downhill - rollout["ball_angular_velocity"][-1] * ramp.BALL_RADIUS / 2
+def _momentum_at_end(rollout) -> float:
+    names = ("ramp_angle", "ball_vx", "ball_vy", "ball_angular_velocity")
+    return ramp.contact_momentum(*(rollout[name][-1] for name in names))

@@ -441,3 +441,16 @@ def _point_above_ramp(angle_deg: float, distance: float, clearance: float) -> tu
         RAMP_PIVOT_X + distance * along_x + lift * normal_x,
         RAMP_RADIUS + distance * along_y + lift * normal_y,
     )
+
+
+def contact_momentum(
+    ramp_angle: float, ball_vx: float, ball_vy: float, ball_angular_velocity: float
+) -> float:
+    """The ball's angular momentum about its contact with the ramp divided by m r (m/s), from
+    observed variables (deg, m/s, rad/s): its downhill speed plus half the rim speed of its
+    clockwise spin (a disc). Contact friction leaves it alone, so while the ball touches the
+    ramp only gravity (g sin(angle) per second) and a push (impulse / ball_mass) change it:
+    how an agent weighs the ball."""
+    radians = math.radians(ramp_angle)
+    downhill = ball_vx * math.cos(radians) - ball_vy * math.sin(radians)
+    return downhill - ball_angular_velocity * BALL_RADIUS / 2
