@@ -5,7 +5,7 @@
 
 ``information_ceiling.py`` measures the best constant action for an agent that *knows* the
 ball's mass from the start (about nine in ten). A real agent must find it out, and finding it
-out costs steps and moves the ball. This script plays three policies on the same episodes
+out costs steps and moves the ball. This script plays four policies on the same episodes
 (seeds 0..episodes-1), each a perfect model of the scene (the env's exact counterfactuals)
 that is told only some of the hidden properties; what it is not told is drawn ``--draws``
 times from the ``train`` ranges, and it plays the ``--grid`` ^ 2 constant action with the
