@@ -99,10 +99,13 @@ def test_push_acts_only_while_the_ball_touches_the_ramp(env) -> None:
     calm = base.counterfactual(np.tile([0.0, 0.0], (5, 1)), from_step=0)
     pushed = base.counterfactual(np.tile([0.0, 1.0], (5, 1)), from_step=0)
     assert np.array_equal(calm["ball_vx"], pushed["ball_vx"])
-    env.reset(seed=1)  # back on the ramp: the push now changes the ball's speed
+    assert not ramp.ball_touches_ramp(base.values()["ramp_angle"], 3.0, 0.08)
+    _, info = env.reset(seed=1)  # back on the ramp: the push now changes the ball's speed
     calm = base.counterfactual(np.tile([0.0, 0.0], (5, 1)))
     pushed = base.counterfactual(np.tile([0.0, 1.0], (5, 1)))
     assert pushed["ball_vx"][-1] > calm["ball_vx"][-1]
+    start = info["variables"]
+    assert ramp.ball_touches_ramp(start["ramp_angle"], start["ball_x"], start["ball_y"])
 
 
 def test_ramp_turns_at_most_three_degrees_per_step(env) -> None:

@@ -376,23 +376,16 @@ class RampEnv(CausalSceneEnv):
         turn = min(max(angle_target - angle, -RAMP_MAX_TURN), RAMP_MAX_TURN)
         self._next_ramp_angle = angle + turn
         set_angular_velocity(self._ramp, -math.radians(turn) / self.control_dt)
-        if push == 0.0:
+        state = self._state
+        if push == 0.0 or not ball_touches_ramp(angle, state[1], state[2]):
             return
         radians = math.radians(angle)
         downhill_x, downhill_y = math.cos(radians), -math.sin(radians)
-        state = self._state
-        # Distance from the ball's centre to the ramp's centre line.
-        rel_x, rel_y = state[1] - RAMP_PIVOT_X, state[2] - RAMP_RADIUS
-        up_ramp = min(max(-(rel_x * downhill_x + rel_y * downhill_y), 0.0), RAMP_LENGTH)
-        gap = math.hypot(rel_x + up_ramp * downhill_x, rel_y + up_ramp * downhill_y)
-        if gap <= BALL_RADIUS + RAMP_RADIUS + 0.01:
-            gain = 1.0 + PUSH_NOISE * min(max(noise[0], -2.0), 2.0)
-            speed_change = push * gain / self.properties["ball_mass"]
-            set_velocity(
-                self._ball,
-                state[3] + speed_change * downhill_x,
-                state[4] + speed_change * downhill_y,
-            )
+        gain = 1.0 + PUSH_NOISE * min(max(noise[0], -2.0), 2.0)
+        speed_change = push * gain / self.properties["ball_mass"]
+        set_velocity(
+            self._ball, state[3] + speed_change * downhill_x, state[4] + speed_change * downhill_y
+        )
 
     def _after_physics(self, action: list[float]) -> None:
         # Integrating the angular velocity leaves rounding error; pin the exact angle.
@@ -454,3 +447,15 @@ def contact_momentum(
     radians = math.radians(ramp_angle)
     downhill = ball_vx * math.cos(radians) - ball_vy * math.sin(radians)
     return downhill - ball_angular_velocity * BALL_RADIUS / 2
+
+
+def ball_touches_ramp(ramp_angle: float, ball_x: float, ball_y: float) -> bool:
+    """Whether the ball centred at (``ball_x``, ``ball_y``) m is within 1 cm of the ramp at
+    ``ramp_angle`` deg: the condition for a push to act on it."""
+    radians = math.radians(ramp_angle)
+    downhill_x, downhill_y = math.cos(radians), -math.sin(radians)
+    rel_x, rel_y = ball_x - RAMP_PIVOT_X, ball_y - RAMP_RADIUS
+    up_ramp = min(max(-(rel_x * downhill_x + rel_y * downhill_y), 0.0), RAMP_LENGTH)
+    # Distance from the ball's centre to the nearest point of the ramp's centre line.
+    gap = math.hypot(rel_x + up_ramp * downhill_x, rel_y + up_ramp * downhill_y)
+    return gap <= BALL_RADIUS + RAMP_RADIUS + 0.01

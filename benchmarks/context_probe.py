@@ -1,0 +1,121 @@
+"""Does a CSML agent's adapted context know the episode's hidden properties?
+
+    python benchmarks/context_probe.py \\
+        --checkpoint runs/csml-CausalWorld-Ramp-v0-seed0/agent.pt --episodes 80
+
+The saved agent plays ``--episodes`` deterministic episodes of the ``--task`` split (``test``
+unless told; seeds 4,000,000, ...). Its context is adapted as ``predict`` adapts it, on the
+episode's first ``--seen`` model steps and on the whole episode (in hindsight). For every
+hidden property that varies in that split, a linear read-out of the context is scored by
+leave-one-out R^2 over the episodes: near 1, the context carries the property; near 0 or below,
+it does not. Also printed: how much the adaptation lowers the episode's one-model-step loss
+from the prior's. That shows whether the context matters to the model's predictions at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+import causal_gym
+from agents.csml_agent import CSMLAgent
+from causal_gym.tasks import TASKS
+
+
+def leave_one_out_r2(features: np.ndarray, target: np.ndarray) -> float:
+    """R^2 of a least-squares linear fit (with intercept) scored on each row held out in turn:
+    residual_i / (1 - leverage_i), the closed form of refitting without row i."""
+    design = np.column_stack([features, np.ones(len(features))])
+    pseudo_inverse = np.linalg.pinv(design)
+    leverage = np.einsum("ij,ji->i", design, pseudo_inverse)
+    residuals = target - design @ (pseudo_inverse @ target)
+    held_out = residuals / np.clip(1.0 - leverage, 1e-9, None)
+    return float(1.0 - np.sum(held_out**2) / np.sum((target - target.mean()) ** 2))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--checkpoint", type=Path, required=True)
+    parser.add_argument("--env", default="CausalWorld-Ramp-v0", choices=sorted(causal_gym.SCENES))
+    parser.add_argument("--task", default="test", choices=list(TASKS))
+    parser.add_argument("--episodes", type=int, default=80)
+    parser.add_argument("--seen", type=int, default=4, help="model steps the early context sees")
+    args = parser.parse_args()
+    if args.episodes < 3 or args.seen < 1:
+        parser.error("--episodes must be >= 3 and --seen >= 1")
+    torch.set_num_threads(1)
+    env = gym.make(args.env, task=args.task)
+    agent = CSMLAgent.load(args.checkpoint, env)
+    model, config = agent.model, agent.config
+    ranges = TASKS[args.task].ranges
+    names = [n for n, (low, high) in env.unwrapped.property_ranges[ranges].items() if high > low]
+    contexts: dict[str, list[np.ndarray]] = {"early": [], "hindsight": []}
+    properties, losses = [], []
+    for episode in range(args.episodes):
+        observation, _ = env.reset(seed=4_000_000 + episode)
+        observations, actions, state, done = [observation], [], None, False
+        while not done:
+            action, state = agent.predict(observation, state=state)
+            observation, _, terminated, truncated, _ = env.step(action)
+            observations.append(observation)
+            actions.append(action)
+            done = terminated or truncated
+        properties.append([env.unwrapped.properties[name] for name in names])
+        states, macro_actions = agent._model_steps(np.array(observations), np.array(actions), 0)
+        states, macro_actions = torch.as_tensor(states), torch.as_tensor(macro_actions)
+        steps = len(macro_actions)
+        episode_losses = []
+        for kind, seen in (("early", min(args.seen, steps)), ("hindsight", steps)):
+            mask = torch.zeros(1, steps)
+            mask[0, :seen] = 1.0
+            context = model.adapt_context(
+                states[None, :-1],
+                macro_actions[None],
+                states[None, 1:],
+                mask,
+                config.inner_steps,
+                config.inner_lr,
+                differentiable=False,
+            )
+            contexts[kind].append(context[0].numpy())
+            if kind == "hindsight":
+                everything = torch.ones(1, steps)
+                with torch.no_grad():
+                    for used in (model.context_prior[None], context):
+                        episode_losses.append(
+                            float(
+                                model.transition_loss(
+                                    states[None, :-1],
+                                    macro_actions[None],
+                                    states[None, 1:],
+                                    used,
+                                    everything,
+                                )[0]
+                            )
+                        )
+        losses.append(episode_losses)
+    target = np.array(properties)
+    print(
+        f"{args.env}, task {args.task}, {args.episodes} episodes, {args.checkpoint}: "
+        "leave-one-out R^2 of each property from the context"
+    )
+    for kind, rows in contexts.items():
+        seen = f"first {args.seen} model steps" if kind == "early" else "whole episode"
+        scores = ", ".join(
+            f"{name} {leave_one_out_r2(np.array(rows), target[:, j]):+.2f}"
+            for j, name in enumerate(names)
+        )
+        print(f"  context adapted on the {seen}: {scores}")
+    prior_loss, adapted_loss = np.mean(losses, axis=0)
+    print(
+        f"  one-model-step loss over whole episodes: prior context {prior_loss:.4f}, adapted "
+        f"{adapted_loss:.4f} ({1 - adapted_loss / prior_loss:.1%} lower)"
+    )
+
+
+if __name__ == "__main__":
+    main()
