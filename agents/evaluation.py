@@ -133,6 +133,21 @@ def evaluate(agent: Any, env: gym.Env, episodes: int, seed: int) -> dict[str, An
     }
 
 
+def play_episode(agent: Any, env: gym.Env, seed: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """One deterministic episode of ``agent.predict`` (recurrent ``state`` passed back) on
+    ``env`` reset with ``seed``: its observations ``(T + 1, ...)``, actions ``(T, ...)`` and
+    whether it ended in success."""
+    observation, _ = env.reset(seed=seed)
+    observations, actions, state, done = [observation], [], None, False
+    while not done:
+        action, state = agent.predict(observation, state=state)
+        observation, _, terminated, truncated, info = env.step(action)
+        observations.append(observation)
+        actions.append(action)
+        done = terminated or truncated
+    return np.array(observations), np.array(actions), bool(info["is_success"])
+
+
 def window_fix_succeeds(
     env: gym.Env, actions: np.ndarray, start: int, length: int, action: np.ndarray
 ) -> bool:

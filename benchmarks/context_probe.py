@@ -23,6 +23,7 @@ import torch
 
 import causal_gym
 from agents.csml_agent import CSMLAgent
+from agents.evaluation import play_episode
 from causal_gym.tasks import TASKS
 
 
@@ -56,16 +57,9 @@ def main() -> None:
     contexts: dict[str, list[np.ndarray]] = {"early": [], "hindsight": []}
     properties, losses = [], []
     for episode in range(args.episodes):
-        observation, _ = env.reset(seed=4_000_000 + episode)
-        observations, actions, state, done = [observation], [], None, False
-        while not done:
-            action, state = agent.predict(observation, state=state)
-            observation, _, terminated, truncated, _ = env.step(action)
-            observations.append(observation)
-            actions.append(action)
-            done = terminated or truncated
+        observations, actions, _ = play_episode(agent, env, 4_000_000 + episode)
         properties.append([env.unwrapped.properties[name] for name in names])
-        states, macro_actions = agent._model_steps(np.array(observations), np.array(actions), 0)
+        states, macro_actions = agent._model_steps(observations, actions, 0)
         states, macro_actions = torch.as_tensor(states), torch.as_tensor(macro_actions)
         steps = len(macro_actions)
         episode_losses = []

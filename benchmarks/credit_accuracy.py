@@ -27,7 +27,7 @@ import torch
 
 import causal_gym
 from agents.csml_agent import CSMLAgent
-from agents.evaluation import window_fix_succeeds, window_fixes
+from agents.evaluation import play_episode, window_fix_succeeds, window_fixes
 from causal_gym.tasks import TASKS
 
 
@@ -51,21 +51,13 @@ def main() -> None:
     limit = env.spec.max_episode_steps
     failed = credited = chance = fixable = 0
     for episode in range(args.episodes):
-        observation, _ = env.reset(seed=3_000_000 + episode)
-        observations, actions, state, done = [observation], [], None, False
-        while not done:
-            action, state = agent.predict(observation, state=state)
-            observation, _, terminated, truncated, info = env.step(action)
-            observations.append(observation)
-            actions.append(action)
-            done = terminated or truncated
-        if info["is_success"]:
+        observations, played, success = play_episode(agent, env, 3_000_000 + episode)
+        if success:
             continue
         failed += 1
-        played = np.array(actions)
         # Past the factual end, hold the last action to the time limit, as the agent would.
         padded = np.concatenate([played, np.repeat(played[-1:], limit - len(played), axis=0)])
-        credit = agent.credit({"states": np.array(observations), "actions": played})
+        credit = agent.credit({"states": observations, "actions": played})
         credited += window_fix_succeeds(env, padded, credit.step, k, credit.action)
         start = int(rng.integers(0, len(played), endpoint=False)) // k * k
         chance += window_fix_succeeds(env, padded, start, k, grid[rng.integers(len(grid))])
