@@ -16,6 +16,7 @@ from agents.csml_agent import CSMLAgent
 from agents.evaluation import (
     EpisodeLog,
     evaluate,
+    play_episode,
     true_dynamics_adjacency,
     wilson_interval,
     window_fixes,
@@ -183,6 +184,10 @@ def test_episode_log_and_evaluate_agree_with_the_env() -> None:
     assert report["slowest_decision_ms"] >= report["decision_ms_per_step"] > 0.0
     assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == pytest.approx(1.0)
     assert wilson_interval(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
+    observations, actions, success = play_episode(agent, env, seed=7)
+    assert len(observations) == len(actions) + 1 == env.episodes[-1]["length"] + 1
+    assert success == bool(env.episodes[-1]["success"])
+    assert np.array_equal(observations[0], env.reset(seed=7)[0])
 
 
 def test_true_dynamics_adjacency_and_lagged_shd() -> None:
