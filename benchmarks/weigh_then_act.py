@@ -69,6 +69,17 @@ def best_constant_action(
     return actions[int(np.argmax(rates))]
 
 
+def hold_action(ramp_angle: float) -> float:
+    """The ``ramp_angle_target`` action that turns the ramp toward ``ramp_angle`` deg: holds it."""
+    return (ramp_angle - 10.0) / 20.0 - 1.0
+
+
+def momentum(variables: dict[str, float]) -> float:
+    """``ramp.contact_momentum`` of the ball in ``info["variables"]``."""
+    names = ("ramp_angle", "ball_vx", "ball_vy", "ball_angular_velocity")
+    return ramp.contact_momentum(*(variables[name] for name in names))
+
+
 def weigh(
     env: gym.Env, variables: dict[str, float], push: float, weighings: int
 ) -> tuple[float, float]:
@@ -78,12 +89,10 @@ def weigh(
     scene = env.unwrapped
     full_push = next(v.high for v in scene.variables if v.name == "ball_push")  # N s
     angle = variables["ramp_angle"]
-    hold = (angle - 10.0) / 20.0 - 1.0  # the action that turns the ramp toward where it is
-    names = ("ramp_angle", "ball_vx", "ball_vy", "ball_angular_velocity")
-    momenta = [ramp.contact_momentum(*(variables[name] for name in names))]
+    momenta = [momentum(variables)]
     for action in (0.0, *[push] * weighings):
-        _, _, _, _, info = env.step(np.array([hold, action], dtype=np.float32))
-        momenta.append(ramp.contact_momentum(*(info["variables"][name] for name in names)))
+        _, _, _, _, info = env.step(np.array([hold_action(angle), action], dtype=np.float32))
+        momenta.append(momentum(info["variables"]))
     changes = np.diff(momenta)
     by_gravity, by_pushes = changes[0], changes[1:] - changes[0]
     gravity = by_gravity / (math.sin(math.radians(angle)) * scene.control_dt)
@@ -115,8 +124,7 @@ def weigh_while_acting(
     prior = scene.property_ranges["train"]["ball_mass"]
     full_push = valid["ball_push"][1]  # N s
     limit = env.spec.max_episode_steps
-    names = ("ramp_angle", "ball_vx", "ball_vy", "ball_angular_velocity")
-    hold = (info["variables"]["ramp_angle"] - 10.0) / 20.0 - 1.0
+    hold = hold_action(info["variables"]["ramp_angle"])
     plan = [np.array([hold, 0.0]), *[np.array([hold, push])] * weighings]
     impulses: list[float] = []
     push_changes: list[float] = []
@@ -153,9 +161,7 @@ def weigh_while_acting(
             and touching
             and ramp.ball_touches_ramp(current["ramp_angle"], current["ball_x"], current["ball_y"])
         ):
-            change = ramp.contact_momentum(*(current[n] for n in names)) - ramp.contact_momentum(
-                *(previous[n] for n in names)
-            )
+            change = momentum(current) - momentum(previous)
             fall = math.sin(math.radians(current["ramp_angle"])) * scene.control_dt
             if gravity is None and last[1] == 0.0:
                 gravity = change / fall
