@@ -158,26 +158,41 @@ class CSMLAgent:
     def _context(self, state: EpisodeState) -> torch.Tensor:
         """The episode's context adapted to its model steps so far (ending at the latest
         observation)."""
-        steps = len(state.actions) // self.config.model_step
-        if steps == 0:
+        if len(state.actions) < self.config.model_step:
             return self.model.context_prior.detach()
         offset = len(state.actions) % self.config.model_step
-        states, actions = self._model_steps(
+        states, actions = self.model_steps(
             np.array(state.observations), np.array(state.actions), offset
         )
+        return self.adapt_context(states, actions)
+
+    def adapt_context(
+        self, states: np.ndarray, actions: np.ndarray, seen: int | None = None
+    ) -> torch.Tensor:
+        """The context (``(context_dim,)``) of one episode given in model steps (states
+        ``(T + 1, S)``, actions ``(T, A)``, as ``model_steps`` returns them), adapted by the
+        inner loop to its first ``seen`` model steps (all of them by default)."""
         states, actions = torch.as_tensor(states), torch.as_tensor(actions)
+        steps = len(actions)
+        seen = steps if seen is None else seen
+        if not 0 <= seen <= steps or states.shape != (steps + 1, self.state_dim):
+            raise ValueError(
+                f"need states (T + 1, {self.state_dim}), actions (T, {self.action_dim}) and "
+                f"0 <= seen <= T, got {tuple(states.shape)}, {tuple(actions.shape)}, {seen}"
+            )
+        mask = (torch.arange(steps) < seen).float()[None]
         return self.model.adapt_context(
             states[None, :-1],
             actions[None],
             states[None, 1:],
-            torch.ones(1, len(actions)),
+            mask,
             self.config.inner_steps,
             self.config.inner_lr,
             differentiable=False,
         )[0]
 
-    def _model_steps(
-        self, states: np.ndarray, actions: np.ndarray, offset: int
+    def model_steps(
+        self, states: np.ndarray, actions: np.ndarray, offset: int = 0
     ) -> tuple[np.ndarray, np.ndarray]:
         """An episode (states ``(T + 1, S)``, actions ``(T, A)``) in model steps from env step
         ``offset``: every ``model_step``-th state and each window's mean action. An episode that
@@ -323,7 +338,7 @@ class CSMLAgent:
         ):
             credit = self.credit(episode)
             if credit.probability > 0.5:
-                _, plan = self._model_steps(episode["states"], episode["actions"], 0)
+                _, plan = self.model_steps(episode["states"], episode["actions"], 0)
                 plan[credit.step // self.config.model_step] = credit.action
                 self.proposals.append((episode["states"][0], plan))
         return {
@@ -342,7 +357,7 @@ class CSMLAgent:
         for index, offset in zip(indices, offsets):
             episode = self.episodes[index]
             offset = min(int(offset), len(episode["actions"]) - 1)
-            states, actions = self._model_steps(episode["states"], episode["actions"], offset)
+            states, actions = self.model_steps(episode["states"], episode["actions"], offset)
             rewards = np.concatenate([episode["rewards"][offset:], np.zeros(k)])
             to_go = np.cumsum(rewards[::-1])[::-1]
             successes = np.concatenate(
@@ -451,22 +466,14 @@ class CSMLAgent:
                 f"an episode needs states (T + 1, {self.state_dim}) and actions "
                 f"(T, {self.action_dim}) with T >= 1, got {states.shape} and {actions.shape}"
             )
-        macro_states, macro_actions = self._model_steps(states, actions, 0)
+        macro_states, macro_actions = self.model_steps(states, actions, 0)
         states, actions = torch.as_tensor(macro_states), torch.as_tensor(macro_actions)
         steps = len(actions)
         axis = torch.linspace(-1.0, 1.0, config.credit_grid)
         grid = torch.stack(torch.meshgrid(*[axis] * self.action_dim, indexing="ij"), -1)
         alternatives = grid.reshape(-1, self.action_dim)
         with torch.no_grad():
-            context = model.adapt_context(
-                states[None, :-1],
-                actions[None],
-                states[None, 1:],
-                torch.ones(1, steps),
-                config.inner_steps,
-                config.inner_lr,
-                differentiable=False,
-            )[0]
+            context = self.adapt_context(states, actions)
             residuals = model.abduct(states, actions, context)
             factual = float(
                 _success_probability(model, states[:1], actions[None], context, residuals)[0]

@@ -51,7 +51,7 @@ def main() -> None:
     torch.set_num_threads(1)
     env = gym.make(args.env, task=args.task)
     agent = CSMLAgent.load(args.checkpoint, env)
-    model, config = agent.model, agent.config
+    model = agent.model
     ranges = TASKS[args.task].ranges
     names = [n for n, (low, high) in env.unwrapped.property_ranges[ranges].items() if high > low]
     contexts: dict[str, list[np.ndarray]] = {"early": [], "hindsight": []}
@@ -59,38 +59,24 @@ def main() -> None:
     for episode in range(args.episodes):
         observations, actions, _ = play_episode(agent, env, 4_000_000 + episode)
         properties.append([env.unwrapped.properties[name] for name in names])
-        states, macro_actions = agent._model_steps(observations, actions, 0)
-        states, macro_actions = torch.as_tensor(states), torch.as_tensor(macro_actions)
+        states, macro_actions = agent.model_steps(observations, actions)
         steps = len(macro_actions)
-        episode_losses = []
         for kind, seen in (("early", min(args.seen, steps)), ("hindsight", steps)):
-            mask = torch.zeros(1, steps)
-            mask[0, :seen] = 1.0
-            context = model.adapt_context(
-                states[None, :-1],
-                macro_actions[None],
-                states[None, 1:],
-                mask,
-                config.inner_steps,
-                config.inner_lr,
-                differentiable=False,
-            )
-            contexts[kind].append(context[0].numpy())
-            if kind == "hindsight":
-                everything = torch.ones(1, steps)
-                with torch.no_grad():
-                    for used in (model.context_prior[None], context):
-                        episode_losses.append(
-                            float(
-                                model.transition_loss(
-                                    states[None, :-1],
-                                    macro_actions[None],
-                                    states[None, 1:],
-                                    used,
-                                    everything,
-                                )[0]
-                            )
-                        )
+            contexts[kind].append(agent.adapt_context(states, macro_actions, seen).numpy())
+        states, macro_actions = torch.as_tensor(states), torch.as_tensor(macro_actions)
+        everything = torch.ones(1, steps)
+        with torch.no_grad():
+            episode_losses = [
+                float(
+                    model.transition_loss(
+                        states[None, :-1], macro_actions[None], states[None, 1:], used, everything
+                    )[0]
+                )
+                for used in (
+                    model.context_prior[None],
+                    torch.as_tensor(contexts["hindsight"][-1])[None],
+                )
+            ]
         losses.append(episode_losses)
     target = np.array(properties)
     print(

@@ -123,7 +123,7 @@ def test_abduction_replays_the_factual_episode(trained) -> None:
     the factual states (up to rounding): the model's counterfactuals start from the truth."""
     agent, _ = trained
     episode = agent.episodes[-1]
-    states, actions = agent._model_steps(episode["states"], episode["actions"], 0)
+    states, actions = agent.model_steps(episode["states"], episode["actions"])
     states, actions = torch.as_tensor(states), torch.as_tensor(actions)
     with torch.no_grad():
         context = agent.model.context_prior
@@ -171,6 +171,29 @@ def test_the_inner_loop_fits_an_episode_better_than_the_prior(trained) -> None:
     with torch.no_grad():
         after = model.transition_loss(*args, adapted, mask).mean()
     assert after < before
+
+
+def test_adapt_context_sees_only_the_model_steps_it_is_given(trained) -> None:
+    """``seen`` model steps: none keeps the prior, and the states after them do not matter."""
+    agent, _ = trained
+    episode = max(agent.episodes, key=lambda episode: len(episode["actions"]))
+    states, actions = agent.model_steps(episode["states"], episode["actions"])
+    assert len(actions) >= 3
+    torch.testing.assert_close(
+        agent.adapt_context(states, actions, 0), agent.model.context_prior.detach()
+    )
+    changed = states.copy()
+    changed[3:] += 1.0
+    torch.testing.assert_close(
+        agent.adapt_context(states, actions, 2), agent.adapt_context(changed, actions, 2)
+    )
+    assert not torch.allclose(
+        agent.adapt_context(states, actions), agent.adapt_context(changed, actions)
+    )
+    with pytest.raises(ValueError, match="0 <= seen <= T"):
+        agent.adapt_context(states, actions, len(actions) + 1)
+    with pytest.raises(ValueError, match="states \\(T \\+ 1, 9\\)"):
+        agent.adapt_context(states[:-1], actions)
 
 
 def test_episode_log_and_evaluate_agree_with_the_env() -> None:
