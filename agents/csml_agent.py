@@ -507,11 +507,12 @@ class CSMLAgent:
         return adjacency
 
     def save(self, path: str | Path, training_state: bool = False) -> None:
-        """Model weights and config in one file, written atomically (temp file, rename).
+        """Model weights, config and the credit proposals (``predict`` plans from them) in one
+        file, written atomically (temp file, rename).
 
         With ``training_state`` the file also holds what ``learn`` needs to go on exactly as
-        if it had never stopped: the optimizer, the stored episodes, the credit proposals, the
-        per-episode history and the random generators' states (a training checkpoint).
+        if it had never stopped: the optimizer, the stored episodes, the per-episode history
+        and the random generators' states (a training checkpoint).
         """
         path = Path(path)
         payload: dict[str, Any] = {
@@ -521,6 +522,8 @@ class CSMLAgent:
             "action_dim": self.action_dim,
             "num_timesteps": self.num_timesteps,
             "model": self.model.state_dict(),
+            # The credit proposals seed the planner's first population, so predict needs them.
+            **self._proposal_state(),
         }
         if training_state:
             payload["training"] = self._training_state()
@@ -559,6 +562,9 @@ class CSMLAgent:
             agent.num_timesteps = int(payload["num_timesteps"])
             if "training" in payload:
                 agent._restore_training_state(payload["training"])
+            # Files written before the proposals moved out of the training state lack them.
+            if "proposal_starts" in payload:
+                agent._restore_proposals(payload)
         except (KeyError, TypeError, RuntimeError, json.JSONDecodeError) as error:
             raise ValueError(f"{path}: a damaged CSMLAgent checkpoint ({error!r})") from error
         return agent
@@ -574,16 +580,26 @@ class CSMLAgent:
             "optimizer": self.optimizer.state_dict(),
             "episode_lengths": torch.tensor([len(e["actions"]) for e in self.episodes]),
             "episodes": episodes,
+            "history": json.dumps(self.history),
+            "numpy_rng": json.dumps(self.rng.bit_generator.state),
+            "torch_rng": torch.get_rng_state(),
+        }
+
+    def _proposal_state(self) -> dict[str, Any]:
+        return {
             "proposal_starts": torch.from_numpy(
                 np.array([start for start, _ in self.proposals], np.float32).reshape(
                     -1, self.state_dim
                 )
             ),
             "proposal_plans": [torch.from_numpy(plan) for _, plan in self.proposals],
-            "history": json.dumps(self.history),
-            "numpy_rng": json.dumps(self.rng.bit_generator.state),
-            "torch_rng": torch.get_rng_state(),
         }
+
+    def _restore_proposals(self, saved: dict[str, Any]) -> None:
+        self.proposals = [
+            (start_state, plan.numpy())
+            for start_state, plan in zip(saved["proposal_starts"].numpy(), saved["proposal_plans"])
+        ]
 
     def _restore_training_state(self, training: dict[str, Any]) -> None:
         self.optimizer.load_state_dict(training["optimizer"])
@@ -598,12 +614,8 @@ class CSMLAgent:
             )
             start["states"] += length + 1
             start["other"] += length
-        self.proposals = [
-            (start_state, plan.numpy())
-            for start_state, plan in zip(
-                training["proposal_starts"].numpy(), training["proposal_plans"]
-            )
-        ]
+        if "proposal_starts" in training:
+            self._restore_proposals(training)
         self.history = json.loads(training["history"])
         self.rng.bit_generator.state = json.loads(training["numpy_rng"])
         torch.set_rng_state(training["torch_rng"])

@@ -76,17 +76,28 @@ def test_the_planner_respects_the_action_bounds(trained) -> None:
 
 
 def test_save_load_predict_gives_identical_actions(trained, tmp_path) -> None:
+    """Also when a credit proposal starts where the episode does: the planner's first
+    population holds it, so the checkpoint must carry it."""
     agent, env = trained
-    agent.save(tmp_path / "agent.pt")
-    loaded = CSMLAgent.load(tmp_path / "agent.pt", env)
-    assert loaded.config == agent.config and loaded.num_timesteps == agent.num_timesteps
     observation, _ = env.reset(seed=9)
-    first = second = None
-    for _ in range(25):
-        a, first = agent.predict(observation, state=first)
-        b, second = loaded.predict(observation, state=second)
-        np.testing.assert_array_equal(a, b)
-        observation, *_ = env.step(a)
+    without, _ = agent.predict(observation)
+    # A plan the planner itself finds from another random start scores well in its model,
+    # so it lands among the first iteration's elites and moves the search.
+    _, searched = agent.predict(observation, deterministic=False)
+    agent.proposals.append((observation.copy(), searched.knots))
+    try:
+        assert not np.array_equal(agent.predict(observation)[0], without)
+        agent.save(tmp_path / "agent.pt")
+        loaded = CSMLAgent.load(tmp_path / "agent.pt", env)
+        assert loaded.config == agent.config and loaded.num_timesteps == agent.num_timesteps
+        first = second = None
+        for _ in range(25):
+            a, first = agent.predict(observation, state=first)
+            b, second = loaded.predict(observation, state=second)
+            np.testing.assert_array_equal(a, b)
+            observation, *_ = env.step(a)
+    finally:
+        agent.proposals.pop()
 
 
 def test_a_bad_checkpoint_is_named(trained, tmp_path) -> None:
