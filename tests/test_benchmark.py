@@ -16,10 +16,18 @@ import pytest
 
 pytest.importorskip("rliable")
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("benchmark", ROOT / "examples" / "benchmark.py")
-benchmark = importlib.util.module_from_spec(spec)
-sys.modules["benchmark"] = benchmark
-spec.loader.exec_module(benchmark)
+
+
+def load_script(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+benchmark = load_script("benchmark", ROOT / "examples" / "benchmark.py")
+steps_to_80 = load_script("steps_to_80", ROOT / "benchmarks" / "steps_to_80.py")
 
 
 def test_iqm_is_the_quartile_trimmed_mean_inside_its_interval():
@@ -32,6 +40,66 @@ def test_iqm_is_the_quartile_trimmed_mean_inside_its_interval():
 def test_steps_to_target_is_the_first_checkpoint_at_80_percent():
     assert benchmark.steps_to_target([(100, 0.5), (200, 0.8), (300, 0.7)]) == 200
     assert benchmark.steps_to_target([(100, 0.5), (200, 0.79)]) is None
+
+
+def fake_runs(env: str, agent: str, crossings: list[int | None], budget: int) -> list[dict]:
+    """Runs as rl_benchmark.json lists them, one per seed, evaluated every budget / 4 steps."""
+    return [
+        {
+            "agent": agent,
+            "env": env,
+            "split": "test",
+            "seed": seed,
+            "curve": [{"env_steps": budget * k // 4, "success_rate": 0.5} for k in range(1, 5)],
+            "steps_to_80": crossing,
+        }
+        for seed, crossing in enumerate(crossings)
+    ]
+
+
+def test_steps_to_80_counts_a_seed_that_never_got_there_as_beyond_the_budget():
+    summary = steps_to_80.summarise(
+        [{**run, "source": "x"} for run in fake_runs("E", "a", [5, None, 3, 10, None], 20)]
+    )
+    assert summary["median"] == 10  # sorted 3, 5, 10, >20, >20
+    assert summary["iqm"] is None  # the middle three hold a miss
+    assert (summary["budget"], summary["eval_every"]) == (20, 5)
+    three_misses = [{**r, "source": "x"} for r in fake_runs("E", "a", [None] * 3 + [1, 2], 20)]
+    assert steps_to_80.summarise(three_misses)["median"] is None
+    one_miss = [{**r, "source": "x"} for r in fake_runs("E", "a", [None, 1, 20, 2], 20)]
+    assert steps_to_80.summarise(one_miss)["median"] == steps_to_80.summarise(one_miss)["iqm"] == 11
+
+
+def test_steps_to_80_ratio_uses_the_best_baseline_and_says_when_it_is_a_bound(tmp_path):
+    first = {
+        "runs": fake_runs("S", "csml", [None] * 5, 20_000)
+        + fake_runs("S", "ppo", [None] * 5, 20_000)
+    }
+    later = {
+        "runs": fake_runs("S", "csml", [4_000, 5_000, 5_000, 6_000, 8_000], 10_000)
+        + fake_runs("S", "sac", [None, 20_000, 20_000, 20_000, 15_000], 20_000)
+    }
+    paths = [tmp_path / "first.json", tmp_path / "later.json"]
+    for path, data in zip(paths, (first, later)):
+        path.write_text(json.dumps(data))
+    out = tmp_path / "steps.json"
+    steps_to_80.main([*map(str, paths), "--out", str(out)])
+    (scene,) = json.loads(out.read_text())["scenes"]
+    assert scene["agents"]["csml"]["source"] == str(paths[1])  # the later file replaces
+    assert scene["agents"]["ppo"]["median"] is None
+    # PPO's bound (> 20k) and SAC's exact 20k give the same 4x; the exact one is reported.
+    assert scene["ratio"]["median"] == {"value": 4.0, "at_least": False}
+    with pytest.raises(SystemExit):
+        steps_to_80.main([str(tmp_path / "missing.json")])
+    assert steps_to_80.ratio({"median": None}, {"median": 1, "budget": 1}, "median") == {
+        "value": None,
+        "at_least": False,
+    }
+    csml = {"median": 5_000}
+    assert steps_to_80.ratio(csml, {"median": None, "budget": 500_000}, "median") == {
+        "value": 100.0,
+        "at_least": True,
+    }
 
 
 def run_benchmark(argv: list[str]) -> subprocess.CompletedProcess:
