@@ -9,6 +9,7 @@ which) one-window changes would have saved a failed episode.
 
 from __future__ import annotations
 
+import argparse
 import math
 import time
 from collections.abc import Iterator
@@ -18,8 +19,12 @@ from typing import Any
 import gymnasium as gym
 import networkx as nx
 import numpy as np
+import torch
 
+import causal_gym
+from agents.csml_agent import CSMLAgent
 from causal_gym.files import atomic_write
+from causal_gym.tasks import TASKS
 
 
 class EpisodeLog(gym.Wrapper):
@@ -146,6 +151,25 @@ def play_episode(agent: Any, env: gym.Env, seed: int) -> tuple[np.ndarray, np.nd
         actions.append(action)
         done = terminated or truncated
     return np.array(observations), np.array(actions), bool(info["is_success"])
+
+
+def checkpoint_parser(description: str, episodes: int) -> argparse.ArgumentParser:
+    """The options of every script that studies a saved CSML agent: ``--checkpoint``, the
+    ``--env`` and ``--task`` it plays, and how many ``--episodes`` (``episodes`` by default)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--checkpoint", type=Path, required=True)
+    parser.add_argument("--env", default="CausalWorld-Ramp-v0", choices=sorted(causal_gym.SCENES))
+    parser.add_argument("--task", default="test", choices=list(TASKS))
+    parser.add_argument("--episodes", type=int, default=episodes)
+    return parser
+
+
+def open_checkpoint(args: argparse.Namespace) -> tuple[gym.Env, CSMLAgent]:
+    """The env and the saved agent that ``checkpoint_parser``'s arguments name; torch on one
+    thread, so timings and results do not depend on what else the machine runs."""
+    torch.set_num_threads(1)
+    env = gym.make(args.env, task=args.task)
+    return env, CSMLAgent.load(args.checkpoint, env)
 
 
 def window_fix_succeeds(

@@ -14,16 +14,10 @@ from the prior's. That shows whether the context matters to the model's predicti
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
-import gymnasium as gym
 import numpy as np
 import torch
 
-import causal_gym
-from agents.csml_agent import CSMLAgent
-from agents.evaluation import play_episode
+from agents.evaluation import checkpoint_parser, open_checkpoint, play_episode
 from causal_gym.tasks import TASKS
 
 
@@ -39,18 +33,12 @@ def leave_one_out_r2(features: np.ndarray, target: np.ndarray) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--checkpoint", type=Path, required=True)
-    parser.add_argument("--env", default="CausalWorld-Ramp-v0", choices=sorted(causal_gym.SCENES))
-    parser.add_argument("--task", default="test", choices=list(TASKS))
-    parser.add_argument("--episodes", type=int, default=80)
+    parser = checkpoint_parser(__doc__.split("\n")[0], episodes=80)
     parser.add_argument("--seen", type=int, default=4, help="model steps the early context sees")
     args = parser.parse_args()
     if args.episodes < 3 or args.seen < 1:
         parser.error("--episodes must be >= 3 and --seen >= 1")
-    torch.set_num_threads(1)
-    env = gym.make(args.env, task=args.task)
-    agent = CSMLAgent.load(args.checkpoint, env)
+    env, agent = open_checkpoint(args)
     model = agent.model
     ranges = TASKS[args.task].ranges
     names = [n for n, (low, high) in env.unwrapped.property_ranges[ranges].items() if high > low]

@@ -18,31 +18,23 @@ Printed, over the failed episodes:
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
-import gymnasium as gym
 import numpy as np
-import torch
 
-import causal_gym
-from agents.csml_agent import CSMLAgent
-from agents.evaluation import play_episode, window_fix_succeeds, window_fixes
-from causal_gym.tasks import TASKS
+from agents.evaluation import (
+    checkpoint_parser,
+    open_checkpoint,
+    play_episode,
+    window_fix_succeeds,
+    window_fixes,
+)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--checkpoint", type=Path, required=True)
-    parser.add_argument("--env", default="CausalWorld-Ramp-v0", choices=sorted(causal_gym.SCENES))
-    parser.add_argument("--task", default="test", choices=list(TASKS))
-    parser.add_argument("--episodes", type=int, default=100)
+    parser = checkpoint_parser(__doc__.split("\n")[0], episodes=100)
     args = parser.parse_args()
     if args.episodes < 1:
         parser.error("--episodes must be >= 1")
-    torch.set_num_threads(1)
-    env = gym.make(args.env, task=args.task)
-    agent = CSMLAgent.load(args.checkpoint, env)
+    env, agent = open_checkpoint(args)
     k = agent.config.model_step
     axis = np.linspace(-1.0, 1.0, agent.config.credit_grid)
     grid = np.stack(np.meshgrid(*[axis] * agent.action_dim, indexing="ij"), -1)

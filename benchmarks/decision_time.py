@@ -11,31 +11,19 @@ RL benchmark reports) hides the planning steps' cost: this prints both, with per
 
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
 
-import gymnasium as gym
 import numpy as np
-import torch
 
-import causal_gym
-from agents.csml_agent import CSMLAgent
-from causal_gym.tasks import TASKS
+from agents.evaluation import checkpoint_parser, open_checkpoint
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--checkpoint", type=Path, required=True)
-    parser.add_argument("--env", default="CausalWorld-Ramp-v0", choices=sorted(causal_gym.SCENES))
-    parser.add_argument("--task", default="test", choices=list(TASKS))
-    parser.add_argument("--episodes", type=int, default=20)
+    parser = checkpoint_parser(__doc__.split("\n")[0], episodes=20)
     args = parser.parse_args()
     if args.episodes < 1:
         parser.error("--episodes must be >= 1")
-    torch.set_num_threads(1)
-    env = gym.make(args.env, task=args.task)
-    agent = CSMLAgent.load(args.checkpoint, env)
+    env, agent = open_checkpoint(args)
     milliseconds, planned = [], []
     for episode in range(args.episodes):
         observation, _ = env.reset(seed=7_000_000 + episode)
