@@ -64,7 +64,7 @@ class CSMLAgentConfig:
     unroll: int = 16
     inner_steps: int = 2
     inner_lr: float = 0.5
-    sparsity: float = 1e-3
+    sparsity: float = 1e-2
     model_step: int = 5
     horizon: int = 6
     knots: int = 6
@@ -417,6 +417,7 @@ class CSMLAgent:
             steps = torch.arange(mask.shape[1])
             seen = torch.as_tensor(self.rng.integers(0, config.adapt_transitions + 1, len(indices)))
             support = mask * (steps[None, :] < seen[:, None])
+            edges = model.sample_edges()
             context = model.adapt_context(
                 batch["states"],
                 batch["actions"],
@@ -425,13 +426,20 @@ class CSMLAgent:
                 config.inner_steps,
                 config.inner_lr,
                 differentiable=True,
+                edges=edges,
             )
             dynamics = model.transition_loss(
-                batch["states"], batch["actions"], batch["next_states"], context, mask
+                batch["states"], batch["actions"], batch["next_states"], context, mask, edges
             ).mean()
             starts = (torch.rand(len(indices)) * mask.sum(1)).long()
             dynamics = dynamics + model.unrolled_loss(
-                batch["trajectories"], batch["actions"], context, mask, starts, config.unroll
+                batch["trajectories"],
+                batch["actions"],
+                context,
+                mask,
+                starts,
+                config.unroll,
+                edges,
             )
             reward, success = model.head_outputs(batch["states"], batch["next_states"])
             reward_loss = ((reward - batch["rewards"]) / model.reward_scale) ** 2
@@ -500,10 +508,15 @@ class CSMLAgent:
 
     def dynamics_graph(self, threshold: float = 0.5) -> np.ndarray:
         """The learned dynamics graph as an adjacency over (state variables, then actions):
-        ``[j, i] = 1`` when input j at step t is a parent of state variable i at t + 1."""
+        ``[j, i] = 1`` when input j at step t is a parent of state variable i at t + 1.
+
+        The model predicts each state as itself plus a change, so every state variable is its
+        own parent whatever its gate; a gate decides only what the change reads.
+        """
         gates = self.model.gates().detach().numpy()
         adjacency = np.zeros((self.state_dim + self.action_dim,) * 2, dtype=int)
         adjacency[:, : self.state_dim] = (gates > threshold).T
+        adjacency[np.arange(self.state_dim), np.arange(self.state_dim)] = 1
         return adjacency
 
     def save(self, path: str | Path, training_state: bool = False) -> None:

@@ -45,7 +45,7 @@ from agents.baselines import AGENTS, hyperparameters, make_agent
 from agents.csml_agent import CSMLAgent
 from agents.evaluation import EpisodeLog, evaluate, true_dynamics_adjacency
 from causal_gym.files import write_json
-from world_models.graph_metrics import lagged_shd
+from world_models.graph_metrics import lagged_shd, window_graph
 
 DEFAULT_ENV = "CausalWorld-Ramp-v0"
 DEFAULT_TIMESTEPS = 20_000  # CSML trains on Ramp in 142 s here (docs/benchmarks.md)
@@ -134,11 +134,14 @@ def main() -> None:
         report["config"] = dataclasses.asdict(agent.config)
         nodes, truth = true_dynamics_adjacency(train_env)
         learned = agent.dynamics_graph()
+        window = window_graph(truth, agent.state_dim, agent.config.model_step)
         report["dynamics_graph"] = {
             "nodes": nodes,
             "true": truth.tolist(),
             "learned": learned.tolist(),
             "shd": lagged_shd(truth, learned),
+            "true_over_model_step": window.tolist(),
+            "shd_over_model_step": lagged_shd(window, learned),
         }
         _graph_figure(nodes, truth, learned, report["dynamics_graph"]["shd"], run / "graph.png")
     write_json(run / "evaluation.json", report)

@@ -22,7 +22,7 @@ from agents.evaluation import (
     window_fixes,
 )
 from world_models.dynamics import FactoredDynamics
-from world_models.graph_metrics import lagged_shd
+from world_models.graph_metrics import lagged_shd, window_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"random_episodes": 3, "updates_per_step": 0.05, "population": 32, "elites": 4}
@@ -242,6 +242,23 @@ def test_true_dynamics_adjacency_and_lagged_shd() -> None:
     assert lagged_shd(truth, flipped) == 2
     # A two-slice graph has no reversals: j -> k and k -> j are two different edges.
     assert lagged_shd(np.array([[0, 1], [0, 0]]), np.array([[0, 0], [1, 0]])) == 2
+
+
+def test_window_graph_composes_steps_and_holds_actions() -> None:
+    # Nodes x, v (states), a (action): v -> x, a -> v, self-loops on both states.
+    step = np.array([[1, 0, 0], [1, 1, 0], [0, 1, 0]])
+    assert np.array_equal(window_graph(step, 2, 1), step)
+    # Two steps: a reaches x through v; nothing reaches v from x.
+    assert np.array_equal(window_graph(step, 2, 2), [[1, 0, 0], [1, 1, 0], [1, 1, 0]])
+    # Without x's self-loop, x at t is no parent of x at t + 2 (no path of length 2), but v
+    # is (v -> v -> x), and the action held through the window still reaches both.
+    no_memory = step.copy()
+    no_memory[0, 0] = 0
+    assert np.array_equal(window_graph(no_memory, 2, 2), [[0, 0, 0], [1, 1, 0], [1, 1, 0]])
+    with pytest.raises(ValueError, match="steps must be >= 1"):
+        window_graph(step, 2, 0)
+    with pytest.raises(ValueError, match="state_count"):
+        window_graph(step, 4, 2)
 
 
 def test_train_agent_writes_every_output(tmp_path) -> None:

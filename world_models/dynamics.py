@@ -1,11 +1,13 @@
 """Factored dynamics with a learned dynamics graph: z'_i = z_i + f_i(Pa(z_i), a, c).
 
 Each observed state variable i has its own network f_i. Its inputs are the state and action
-vector seen through a row of gates g_i = sigmoid(edge logits) in [0, 1]: the learned
-``dynamics_graph`` (edge j -> i when g_ij > 0.5), trained with an L1 penalty on the gates so an
-input the data does not need is cut (the NOTEARS-style sparsity term; a graph over time steps
+vector seen through a row of 0/1 edges: the learned ``dynamics_graph``, edge j -> i when its gate
+g_ij = sigmoid(edge logit) is above 0.5. In training each edge is drawn open with probability
+g_ij at every update (``sample_edges``, straight-through, as in DCDI), under an L1 penalty on the
+gates: the weights behind a gate cannot make up for an edge drawn closed, so a gate stays open
+only as far as the data needs the edge (the NOTEARS-style sparsity term; a graph over time steps
 may have cycles and self-loops, so there is no acyclicity term). The first layer is a message
-from every gated parent to node i, as in ``reasoning.GCNReasoner``, with per-node weights.
+from every parent to node i, as in ``reasoning.GCNReasoner``, with per-node weights.
 
 c is a per-episode context vector standing for the episode's hidden properties (masses,
 frictions): the meta-learned inner loop (``adapt_context``) fits it to the episode's first
@@ -120,14 +122,33 @@ class FactoredDynamics(nn.Module):
         """Edge probabilities, ``[i, j]``: input j (states, then actions) -> state i."""
         return torch.sigmoid(self.edge_logits)
 
+    def edge_mask(self) -> torch.Tensor:
+        """The learned dynamics graph as the 0/1 ``[i, j]`` mask the model predicts with."""
+        return (self.edge_logits > 0).to(self.edge_logits.dtype)
+
+    def sample_edges(self, temperature: float = 1.0) -> torch.Tensor:
+        """A 0/1 ``[i, j]`` mask, each edge drawn open with probability ``gates()`` (from
+        torch's global generator), whose gradient is its Gumbel-sigmoid relaxation's."""
+        uniform = torch.rand(self.edge_logits.shape).clamp(1e-6, 1 - 1e-6)
+        logistic = uniform.log() - torch.log1p(-uniform)
+        relaxed = torch.sigmoid((self.edge_logits + logistic) / temperature)
+        drawn = (relaxed > 0.5).to(relaxed.dtype)
+        return drawn + relaxed - relaxed.detach()
+
     def normalised_delta(
-        self, states: torch.Tensor, actions: torch.Tensor, context: torch.Tensor
+        self,
+        states: torch.Tensor,
+        actions: torch.Tensor,
+        context: torch.Tensor,
+        edges: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """f(z, a, c) for ``(..., state_dim)`` states, in units of ``delta_scale``."""
+        """f(z, a, c) for ``(..., state_dim)`` states, in units of ``delta_scale``, through
+        ``edges`` (default: the learned graph, ``edge_mask``)."""
+        edges = self.edge_mask() if edges is None else edges
         inputs = torch.cat([(states - self.state_mean) / self.state_scale, actions], dim=-1)
         nodes, hidden_size = self.message.shape[0], self.message.shape[2]
-        # Gating the weights rather than the inputs makes the first layer one matrix product.
-        gated = (self.gates()[..., None] * self.message).permute(1, 0, 2)
+        # Masking the weights rather than the inputs makes the first layer one matrix product.
+        gated = (edges[..., None] * self.message).permute(1, 0, 2)
         hidden = inputs @ gated.reshape(len(gated), -1)
         hidden = hidden + context @ self.context_weight.permute(1, 0, 2).reshape(
             self.context_dim, -1
@@ -173,11 +194,12 @@ class FactoredDynamics(nn.Module):
         next_states: torch.Tensor,
         context: torch.Tensor,
         mask: torch.Tensor,
+        edges: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Per-episode mean squared error of the normalised deltas over the ``mask``ed steps;
         states ``(E, T, state_dim)``, context ``(E, context_dim)``, mask ``(E, T)``: ``(E,)``."""
         target = (next_states - states - self.delta_mean) / self.delta_scale
-        predicted = self.normalised_delta(states, actions, context[:, None, :])
+        predicted = self.normalised_delta(states, actions, context[:, None, :], edges)
         error = ((predicted - target) ** 2).mean(-1)
         return (error * mask).sum(1) / mask.sum(1).clamp(min=1.0)
 
@@ -189,6 +211,7 @@ class FactoredDynamics(nn.Module):
         mask: torch.Tensor,
         starts: torch.Tensor,
         length: int,
+        edges: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Mean squared error (in ``state_scale`` units) of ``length``-step open-loop rollouts
         from step ``starts`` ``(E,)`` of each episode (states ``(E, T + 1, S)``, actions
@@ -196,7 +219,9 @@ class FactoredDynamics(nn.Module):
         away, not only one-step ones."""
         rows = torch.arange(len(states))[:, None]
         steps = (starts[:, None] + torch.arange(length)[None, :]).clamp(max=actions.shape[1] - 1)
-        predicted, _, _ = self.rollout(states[rows[:, 0], starts], actions[rows, steps], context)
+        predicted, _, _ = self.rollout(
+            states[rows[:, 0], starts], actions[rows, steps], context, edges=edges
+        )
         error = (((predicted[:, 1:] - states[rows, steps + 1]) / self.state_scale) ** 2).mean(-1)
         valid = mask[rows, steps] * (starts[:, None] + torch.arange(length) < actions.shape[1])
         return (error * valid).sum() / valid.sum().clamp(min=1.0)
@@ -210,6 +235,7 @@ class FactoredDynamics(nn.Module):
         steps: int,
         lr: float,
         differentiable: bool,
+        edges: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """The inner loop: each episode's context after ``steps`` gradient steps on its
         ``mask``ed transitions from the learned prior; an episode with none keeps the prior."""
@@ -218,7 +244,7 @@ class FactoredDynamics(nn.Module):
         def support_loss(context: torch.Tensor) -> torch.Tensor:
             # Episodes' losses are independent, so one gradient of the sum is every
             # episode's own gradient.
-            return self.transition_loss(states, actions, next_states, context, mask).sum()
+            return self.transition_loss(states, actions, next_states, context, mask, edges).sum()
 
         for _ in range(steps):
             gradient = grad(support_loss)(context)
@@ -233,18 +259,20 @@ class FactoredDynamics(nn.Module):
         actions: torch.Tensor,
         context: torch.Tensor,
         residuals: torch.Tensor | None = None,
+        edges: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """States ``(B, H + 1, state_dim)``, rewards and success log-odds ``(B, H)`` from
         ``start`` ``(B, state_dim)`` under ``actions`` ``(B, H, action_dim)``; ``residuals``
         ``(B, H, state_dim)`` are added after each step (counterfactual replay).
 
         The same function as iterating ``step``, with everything that does not change along
-        the rollout (gates, normalisation, context, the actions' share of the first layer)
+        the rollout (edges, normalisation, context, the actions' share of the first layer)
         folded into the weights once: the planner calls this in its inner loop.
         """
+        edges = self.edge_mask() if edges is None else edges
         nodes, hidden_size = self.message.shape[0], self.message.shape[2]
         gated = (
-            (self.gates()[..., None] * self.message)
+            (edges[..., None] * self.message)
             .permute(1, 0, 2)
             .reshape(self.state_dim + self.action_dim, -1)
         )

@@ -81,3 +81,30 @@ def lagged_shd(true: np.ndarray, learned: np.ndarray) -> int:
     if truth.shape != guess.shape:
         raise ValueError(f"shapes differ: true {truth.shape}, learned {guess.shape}")
     return int(np.sum(truth != guess))
+
+
+def window_graph(adjacency: np.ndarray, state_count: int, steps: int) -> np.ndarray:
+    """The lagged graph of ``steps`` env steps taken as one, from a one-step lagged graph.
+
+    ``adjacency`` is over states (the first ``state_count`` nodes) then actions, as in
+    ``lagged_shd``. Across the window, state j at t is a parent of state i at t + steps when a
+    path of exactly ``steps`` one-step edges joins them; an action, held through the window,
+    when a path of 1 to ``steps`` edges does (it acts at every step, the last one included).
+    Edges into actions stay empty.
+    """
+    graph = _binary(adjacency, "adjacency").astype(int)
+    if not 0 < state_count <= len(graph):
+        raise ValueError(f"state_count must be in [1, {len(graph)}], got {state_count}")
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    between_states = graph[:state_count, :state_count]
+    reach = np.eye(state_count, dtype=int)
+    held_action = np.zeros((state_count, state_count), dtype=int)
+    for _ in range(steps):
+        held_action = np.minimum(held_action + reach, 1)
+        reach = np.minimum(reach @ between_states, 1)
+    window = np.zeros_like(graph)
+    window[:state_count, :state_count] = reach
+    actions_to_states = graph[state_count:, :state_count]
+    window[state_count:, :state_count] = np.minimum(actions_to_states @ held_action, 1)
+    return window
