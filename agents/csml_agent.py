@@ -14,7 +14,9 @@ Read top to bottom, one episode of ``learn``:
    step on batches of whole episodes; each episode's context is adapted on its first k
    transitions (k uniform in 0-``adapt_transitions``) and the loss is every transition's
    prediction error under it, plus the reward and success heads' losses and the gates' L1
-   penalty (the learned dynamics graph).
+   penalty. Each update draws the dynamics graph's edges from the gates
+   (``FactoredDynamics.sample_edges``), so a gate stays open only where the data needs the
+   edge; acting and planning use the graph itself, the edges whose gate is above 0.5.
 3. **Counterfactual credit** after a failed episode (``counterfactual_credit``): abduct the
    episode's residuals, then for every ``credit_stride``-th step t and every alternative action
    on a grid, replay the rest of the failed episode in the model with only a_t changed; t* is the

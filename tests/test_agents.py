@@ -170,6 +170,52 @@ def test_rollout_is_the_iterated_step() -> None:
             torch.testing.assert_close(states[:, t + 1], expected)
 
 
+def test_sample_edges_opens_each_edge_as_often_as_its_gate_says() -> None:
+    torch.manual_seed(0)
+    model = FactoredDynamics(2, 1, context_dim=1)
+    probabilities = torch.tensor([[0.1, 0.5, 0.9], [0.02, 0.7, 0.98]])
+    with torch.no_grad():
+        model.edge_logits.copy_(torch.logit(probabilities))
+    draws = torch.stack([model.sample_edges() for _ in range(4000)]).detach()
+    torch.testing.assert_close(draws, draws.round(), atol=1e-6, rtol=0)
+    torch.testing.assert_close(draws.mean(0), probabilities, atol=0.03, rtol=0)
+    # The gradient reaches the gates through the relaxation: the more a loss wants an edge
+    # open, the higher its gate goes.
+    model.sample_edges().sum().backward()
+    assert (model.edge_logits.grad > 0).all()
+
+
+def test_training_on_drawn_edges_keeps_only_the_inputs_the_data_needs() -> None:
+    """Three states and one action: x0 changes with x1, x1 with the action, x2 by noise alone.
+    Trained on edges drawn per update under the L1 penalty, the learned graph is exactly the
+    inputs each change needs (none reads its own state). Gates used as weights instead of
+    draws shrink while the weights behind them grow, needed ones too, and the graph ends
+    empty (``benchmarks/edge_gates.py``)."""
+    torch.manual_seed(0)
+    episodes, steps = 64, 20
+    states = torch.randn(episodes, steps, 3)
+    actions = torch.rand(episodes, steps, 1) * 2 - 1
+    change = torch.stack(
+        [0.5 * states[..., 1], 0.8 * actions[..., 0], torch.zeros(episodes, steps)], -1
+    )
+    next_states = states + change + 0.05 * torch.randn(episodes, steps, 3)
+    model = FactoredDynamics(3, 1, context_dim=1, hidden=16)
+    model.fit_normaliser(
+        states.reshape(-1, 3), next_states.reshape(-1, 3), torch.ones(2), torch.ones(2)
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    context, mask = torch.zeros(episodes, 1), torch.ones(episodes, steps)
+    for _ in range(800):
+        edges = model.sample_edges()
+        loss = model.transition_loss(states, actions, next_states, context, mask, edges).mean()
+        loss = loss + 1e-2 * model.gates().sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    needed = torch.tensor([[0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 0, 0]], dtype=torch.float32)
+    assert torch.equal(model.edge_mask(), needed), model.gates()
+
+
 def test_the_inner_loop_fits_an_episode_better_than_the_prior(trained) -> None:
     agent, _ = trained
     batch = agent._batch(np.arange(len(agent.episodes)), np.zeros(len(agent.episodes), int))
