@@ -61,6 +61,10 @@ def test_bad_inner_loop_setting_is_named(seesaw_questions) -> None:
         CSML(train, CSMLConfig(inner_adapts="everything"))
     with pytest.raises(ValueError, match="inner_lr must be > 0"):
         CSML(train, CSMLConfig(inner_lr=0.0))
+    with pytest.raises(ValueError, match="'posterior' or 'adapted'"):
+        CSML(train, CSMLConfig(roots="mean"))
+    with pytest.raises(ValueError, match="prior_scale > 0"):
+        CSML(train, CSMLConfig(prior_scale=0.0))
 
 
 def test_one_support_episode_moves_the_start_less_than_five(seesaw_questions) -> None:
@@ -96,3 +100,44 @@ def test_a_property_constant_in_training_stays_finite() -> None:
     for kind in ("intervention", "counterfactual"):
         assert torch.isfinite(data.values[kind]).all()
     assert all(math.isfinite(loss) for loss in meta_train(model, train))
+
+
+def test_posterior_roots_weigh_support_and_factual_answers(seesaw_questions) -> None:
+    """A hand-made mechanism: the answer is the class whose centre (0, 0.5, 1) is nearest the
+    payload-mass root; pivot damping does nothing; episodes marked 1e3 tell nothing. The
+    estimate says 0.5; do, the support answers and abduction must move the answer from it."""
+    train, _ = seesaw_questions
+    model = CSML(train, CSMLConfig(prior_scale=1.0, posterior_draws=4000))
+    data = model.tensors(train)
+    centres = torch.tensor([0.0, 0.5, 1.0])
+
+    def logits(params, inputs, hidden):
+        sharp = torch.log_softmax(-50.0 * (hidden[:, :1] - centres) ** 2, dim=1)
+        silent = (inputs[:, :1] > 100.0).expand(-1, 3)
+        return torch.where(silent, -torch.log(torch.tensor(3.0)), sharp)
+
+    model.logits = logits
+    model.initial_roots = lambda support, answers: torch.full((model.properties,), 0.5)
+    questions = data.queries["counterfactual"].shape[1]
+    for kind in ("intervention", "counterfactual"):
+        data.values[kind][:] = 1.0
+        data.targets[kind][:] = torch.arange(questions) % 2
+    # Task 0: every support answer says the root is near 1.
+    data.support_answer[0] = 2
+    prediction = model.posterior_probabilities(data, 0, "prediction", None)
+    assert (prediction[:, 2] > 0.9).all(), prediction
+    torch.testing.assert_close(prediction.sum(dim=1), torch.ones(len(prediction)))
+    # do(payload_mass = 1) answers 2 wherever the root was; do(pivot_damping) leaves it.
+    data.support_answer[1] = 0
+    intervened = model.posterior_probabilities(data, 1, "intervention", None).argmax(dim=1)
+    assert intervened.tolist() == [2 if q % 2 == 0 else 0 for q in range(questions)]
+    # Task 2: a silent support set; each question's own factual answer (0) places the root.
+    data.support[2, :, 0] = 1e3
+    data.factual_answer[2] = 0
+    counterfactual = model.posterior_probabilities(data, 2, "counterfactual", None)
+    assert counterfactual.argmax(dim=1).tolist() == [
+        2 if q % 2 == 0 else 0 for q in range(questions)
+    ]
+    data.factual_answer[2] = 1
+    moved = model.posterior_probabilities(data, 2, "counterfactual", None).argmax(dim=1)
+    assert moved.tolist() == [2 if q % 2 == 0 else 1 for q in range(questions)]

@@ -46,10 +46,20 @@ proxy). Meta-training (Algorithm 1), per meta-batch:
    tasks' intervention and counterfactual questions stay 0-shot), all back-propagated through
    the inner loop into the encoder and the reasoning parameters' initial values.
 
-Questions: prediction reads the outcome node; intervention sets the hidden root to the value
-(``inference``'s do on a root: the outcome is recomputed from its parents); counterfactual first
-abducts the hidden roots from the factual episode and its observed answer (gradient steps on
-that one episode), then intervenes.
+After meta-training, ``refit_steps`` full-batch steps fit the mechanism (encoder and reasoner)
+further to every training answer with the true properties in the roots: it was underfitted
+(Seesaw validation tasks, 6 seeds: with the true properties in the roots it answered 0.94 of the
+prediction questions, 0.975 after 500 such steps).
+
+Questions (``roots="posterior"``, the default): each task's roots are a posterior, not a point.
+Draws around the support-set estimate are weighed by the likelihood the mechanism gives the
+support answers; prediction averages the outcome over them; intervention sets the property in
+every draw (``inference``'s do on a root: the outcome is recomputed from its parents);
+counterfactual first weighs each draw by the question's own factual answer (abduction), then
+intervenes. A sharper, refitted mechanism makes the inner loop's few gradient steps worse
+(prediction 0.88 -> 0.84) and the posterior better (0.90). ``roots="adapted"`` answers with
+the inner loop's point, as Algorithm 1 does, and abducts by gradient steps on the factual
+episode.
 """
 
 from __future__ import annotations
@@ -84,7 +94,12 @@ class CSMLConfig:
     inner_steps: int = 3
     inner_lr: float = 0.05  # alpha of Algorithm 1 (its initial value, with learn_inner_lr)
     learn_inner_lr: bool = True  # alpha meta-learned with the rest (Meta-SGD's scalar form)
-    abduction_steps: int = 3
+    abduction_steps: int = 3  # the gradient abduction of roots="adapted"
+    roots: str = "posterior"  # how answers read a task's roots: "posterior" or "adapted"
+    posterior_draws: int = 1000
+    prior_scale: float = 0.2  # the draws' spread around the estimate (training ranges: 1)
+    refit_steps: int = 200  # full-batch steps on the mechanism after meta-training
+    refit_lr: float = 1e-3
     outer_lr: float = 3e-3  # beta of Algorithm 1
     graph_lr: float = 1e-2
     graph_l1: float = 1e-3
@@ -116,6 +131,13 @@ class CSML(QuestionModel):
             raise ValueError(f"graph must be 'learned' or 'full', got {self.config.graph!r}")
         if not self.config.inner_lr > 0:
             raise ValueError(f"inner_lr must be > 0, got {self.config.inner_lr}")
+        if self.config.roots not in ("posterior", "adapted"):
+            raise ValueError(f"roots must be 'posterior' or 'adapted', got {self.config.roots!r}")
+        if self.config.posterior_draws < 1 or not self.config.prior_scale > 0:
+            raise ValueError(
+                f"posterior_draws must be >= 1 and prior_scale > 0, got "
+                f"{self.config.posterior_draws} and {self.config.prior_scale}"
+            )
         torch.manual_seed(self.config.seed)
         symbols, nodes = self.config.symbols, self.config.symbols + self.properties + 1
         self.nodes = nodes
@@ -148,6 +170,13 @@ class CSML(QuestionModel):
         # Zero: training starts from the constant initial roots of Algorithm 1.
         nn.init.zeros_(self.support_roots.weight)
         nn.init.zeros_(self.support_roots.bias)
+        # The same standard-normal draws for every task, so answers are deterministic.
+        draws = torch.Generator().manual_seed(self.config.seed)
+        self.register_buffer(
+            "root_draws",
+            torch.randn(self.config.posterior_draws, self.properties, generator=draws),
+            persistent=False,
+        )
 
     def weights(self) -> torch.Tensor:
         """The graph's weighted adjacency W (W[j, k]: edge j -> k); for ``graph="full"`` every
@@ -235,8 +264,10 @@ class CSML(QuestionModel):
 
     def answer(self, data: TaskTensors, task: int, kind: str, shots: int | None) -> torch.Tensor:
         support, answers = data.support[task, :shots], data.support_answer[task, :shots]
-        params = self.adapt(support, answers, differentiable=False)
         inputs = data.queries[kind][task]
+        if self.config.roots == "posterior":
+            return self.posterior_probabilities(data, task, kind, shots).argmax(dim=1)
+        params = self.adapt(support, answers, differentiable=False)
         if kind == "prediction":
             return self.logits(params, inputs).argmax(dim=1)
         hidden = params["hidden"].detach().expand(len(inputs), -1)
@@ -245,13 +276,48 @@ class CSML(QuestionModel):
         hidden = self.intervene(hidden, data, task, kind)
         return self.logits(params, inputs, hidden).argmax(dim=1)
 
+    @torch.no_grad()
+    def posterior_probabilities(
+        self, data: TaskTensors, task: int, kind: str, shots: int | None
+    ) -> torch.Tensor:
+        """Answer probabilities (Q x 3) of one task's questions of ``kind``, averaged over the
+        task's roots given its first ``shots`` support episodes: draws around the support-set
+        estimate (``prior_scale``), each weighed by the likelihood the mechanism gives the
+        support answers. A counterfactual question also weighs each draw by its own factual
+        answer (abduction), then sets the property (action) and predicts."""
+        support, answers = data.support[task, :shots], data.support_answer[task, :shots]
+        inputs = data.queries[kind][task]
+        params = self.reasoning_parameters()
+        draws = self.initial_roots(support, answers) + self.config.prior_scale * self.root_draws
+        count, episodes, questions = len(draws), len(support), len(inputs)
+        support_log_p = self.logits(
+            params, support.repeat(count, 1), draws.repeat_interleave(episodes, dim=0)
+        )
+        log_weight = support_log_p.gather(1, answers.repeat(count)[:, None]).view(count, episodes)
+        log_weight = log_weight.sum(dim=1)[:, None].expand(count, questions)
+        hidden = draws[:, None, :].expand(count, questions, -1)
+        queries = inputs.repeat(count, 1)
+
+        def log_p(roots: torch.Tensor) -> torch.Tensor:  # count x questions x 3
+            return self.logits(params, queries, roots.reshape(count * questions, -1)).view(
+                count, questions, ANSWERS
+            )
+
+        if kind == "counterfactual":
+            factual = data.factual_answer[task].expand(count, questions)
+            log_weight = log_weight + log_p(hidden).gather(2, factual[..., None])[..., 0]
+        if kind != "prediction":
+            hidden = self.intervene(hidden, data, task, kind)
+        weight = torch.softmax(log_weight, dim=0)
+        return (weight[..., None] * log_p(hidden).exp()).sum(dim=0)
+
     def intervene(
         self, hidden: torch.Tensor, data: TaskTensors, task: int, kind: str
     ) -> torch.Tensor:
-        """The hidden roots (P, or Q x P) of one task's questions of ``kind``, each with its
-        question's do(property = value) applied (Q x P); differentiable in ``hidden``."""
+        """The hidden roots (P, Q x P, or any ... x Q x P) of one task's questions of ``kind``,
+        each with its question's do(property = value) applied; differentiable in ``hidden``."""
         targets = data.targets[kind][task]
-        hidden = hidden.expand(len(targets), -1)
+        hidden = hidden.expand(*hidden.shape[:-2], len(targets), -1)
         chosen = nn.functional.one_hot(targets, self.properties).bool()
         return torch.where(chosen, data.values[kind][task][:, None], hidden)
 
@@ -322,7 +388,38 @@ def meta_train(model: CSML, train: QuestionSet, log_every: int = 0) -> list[floa
         losses.append(float(meta_loss.detach()))
         if log_every and (iteration + 1) % log_every == 0:
             print(f"iteration {iteration + 1}: meta-loss {float(meta_loss):.3f}")
+    _refit_mechanism(model, data)
     return losses
+
+
+def _refit_mechanism(model: CSML, data: TaskTensors) -> None:
+    """``refit_steps`` full-batch Adam steps on the encoder and the reasoner: every training
+    answer (support, prediction, and with ``interventional_weight`` the intervention and
+    counterfactual ones under do) from the task's true properties in the roots."""
+    config = model.config
+    if not config.refit_steps:
+        return
+    mechanism = [*model.encoder.parameters(), *model.reasoner.parameters()]
+    optimizer = torch.optim.Adam(mechanism, lr=config.refit_lr)
+    for _ in range(config.refit_steps):
+        params = model.reasoning_parameters()
+        loss = 0.0
+        for t in range(len(data.support)):
+            for inputs, answers in (
+                (data.support[t], data.support_answer[t]),
+                (data.queries["prediction"][t], data.answers["prediction"][t]),
+            ):
+                hidden = data.properties[t].expand(len(inputs), -1)
+                loss = loss + nn.functional.nll_loss(model.logits(params, inputs, hidden), answers)
+            if config.interventional_weight:
+                for kind in CHANGED:
+                    hidden = model.intervene(data.properties[t], data, t, kind)
+                    loss = loss + config.interventional_weight * nn.functional.nll_loss(
+                        model.logits(params, data.queries[kind][t], hidden), data.answers[kind][t]
+                    )
+        optimizer.zero_grad()
+        (loss / len(data.support)).backward()
+        optimizer.step()
 
 
 def _graph_step(
