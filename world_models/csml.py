@@ -263,10 +263,10 @@ class CSML(QuestionModel):
         return self.config.inner_adapts == "reasoner" or name == "hidden"
 
     def answer(self, data: TaskTensors, task: int, kind: str, shots: int | None) -> torch.Tensor:
-        support, answers = data.support[task, :shots], data.support_answer[task, :shots]
-        inputs = data.queries[kind][task]
         if self.config.roots == "posterior":
             return self.posterior_probabilities(data, task, kind, shots).argmax(dim=1)
+        support, answers = data.support[task, :shots], data.support_answer[task, :shots]
+        inputs = data.queries[kind][task]
         params = self.adapt(support, answers, differentiable=False)
         if kind == "prediction":
             return self.logits(params, inputs).argmax(dim=1)
