@@ -405,21 +405,39 @@ def _refit_mechanism(model: CSML, data: TaskTensors) -> None:
         params = model.reasoning_parameters()
         loss = 0.0
         for t in range(len(data.support)):
-            for inputs, answers in (
-                (data.support[t], data.support_answer[t]),
-                (data.queries["prediction"][t], data.answers["prediction"][t]),
-            ):
-                hidden = data.properties[t].expand(len(inputs), -1)
-                loss = loss + nn.functional.nll_loss(model.logits(params, inputs, hidden), answers)
-            if config.interventional_weight:
-                for kind in CHANGED:
-                    hidden = model.intervene(data.properties[t], data, t, kind)
-                    loss = loss + config.interventional_weight * nn.functional.nll_loss(
-                        model.logits(params, data.queries[kind][t], hidden), data.answers[kind][t]
-                    )
+            for term in _true_property_losses(model, params, data, t, prediction=True):
+                loss = loss + term
         optimizer.zero_grad()
         (loss / len(data.support)).backward()
         optimizer.step()
+
+
+def _true_property_losses(
+    model: CSML, params: dict[str, torch.Tensor], data: TaskTensors, t: int, prediction: bool
+) -> list[torch.Tensor]:
+    """One training task's answer losses with its true properties in the roots: its support
+    answers, with ``prediction`` its prediction answers, and with ``interventional_weight``
+    (as a factor) its intervention and counterfactual answers under do."""
+    config = model.config
+    answered = [(data.support[t], data.support_answer[t])]
+    if prediction:
+        answered.append((data.queries["prediction"][t], data.answers["prediction"][t]))
+    losses = [
+        nn.functional.nll_loss(
+            model.logits(params, inputs, data.properties[t].expand(len(inputs), -1)), answers
+        )
+        for inputs, answers in answered
+    ]
+    if config.interventional_weight:
+        for kind in CHANGED:
+            hidden = model.intervene(data.properties[t], data, t, kind)
+            losses.append(
+                config.interventional_weight
+                * nn.functional.nll_loss(
+                    model.logits(params, data.queries[kind][t], hidden), data.answers[kind][t]
+                )
+            )
+    return losses
 
 
 def _graph_step(
@@ -446,16 +464,8 @@ def _graph_step(
     size = symbols.shape[1]
     answer_loss = 0.0
     for t in batch:
-        true_hidden = data.properties[t].expand(len(data.support[t]), -1)
-        answer_loss = answer_loss + nn.functional.nll_loss(
-            model.logits(params, data.support[t], true_hidden), data.support_answer[t]
-        )
-        if config.interventional_weight:
-            for kind in CHANGED:
-                hidden = model.intervene(data.properties[t], data, t, kind)
-                answer_loss = answer_loss + config.interventional_weight * nn.functional.nll_loss(
-                    model.logits(params, data.queries[kind][t], hidden), data.answers[kind][t]
-                )
+        for term in _true_property_losses(model, params, data, t, prediction=False):
+            answer_loss = answer_loss + term
     answer_loss = answer_loss / len(batch)
     graph_loss = (
         least_squares_score(weights[:size, :size], symbols)
