@@ -29,7 +29,7 @@ def train(logdir: Path, *extra: str) -> subprocess.Popen:
     command = [
         sys.executable,
         str(ROOT / "examples" / "train_agent.py"),
-        *("--timesteps", "900", "--checkpoint-every", "200", "--eval-episodes", "1"),
+        *("--timesteps", "600", "--checkpoint-every", "150", "--eval-episodes", "1"),
         *("--no-video", "--no-progress", "--logdir", str(logdir), *extra),
     ]
     return subprocess.Popen(
@@ -57,10 +57,10 @@ def test_a_killed_training_run_resumes_to_the_uninterrupted_result(tmp_path) -> 
     killed.communicate(timeout=60)
     assert killed.returncode == -signal.SIGKILL
     at_kill = json.loads(manifest_path.read_text())["num_timesteps"]
-    assert 200 <= at_kill < 900
+    assert 150 <= at_kill < 600
 
     refused = finish_refused(train(tmp_path / "killed"))
-    assert f"unfinished run ({at_kill} of 900 steps)" in refused and "--resume" in refused
+    assert f"unfinished run ({at_kill} of 600 steps)" in refused and "--resume" in refused
     resumed = finish(train(tmp_path / "killed", "--resume"))
     assert f"from its checkpoint at {at_kill} env steps" in resumed.stdout
     finish(whole)
@@ -74,7 +74,7 @@ def test_a_killed_training_run_resumes_to_the_uninterrupted_result(tmp_path) -> 
         json.loads((tmp_path / name / RUN / "evaluation.json").read_text())
         for name in ("whole", "killed")
     ]
-    assert reports[0]["env_steps"] == reports[1]["env_steps"] == 900
+    assert reports[0]["env_steps"] == reports[1]["env_steps"] == 600
     assert reports[1]["resumed_from"] == at_kill
     weights = [
         torch.load(tmp_path / name / RUN / "agent.pt", weights_only=True)["model"]
