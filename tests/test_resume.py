@@ -32,8 +32,11 @@ def train(logdir: Path, *extra: str) -> subprocess.Popen:
         *("--timesteps", "600", "--checkpoint-every", "150", "--eval-episodes", "1"),
         *("--no-video", "--no-progress", "--logdir", str(logdir), *extra),
     ]
+    # Two runs share the cores: one torch thread each, or their thread pools contend (this test
+    # took 39-160 s on 2 cores that way, 10 s with one thread each).
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
     return subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
 
 
