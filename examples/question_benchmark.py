@@ -75,7 +75,7 @@ from world_models.baselines import (
     ProtoNetBaseline,
     train_baseline,
 )
-from world_models.csml import CSML, CSMLConfig, meta_train
+from world_models.csml import CSML, meta_train, scene_config
 from world_models.graph_metrics import score_graph
 from world_models.perception import FRAMES, ReaderConfig, ViTEncoder, fit_reader, reading_r2
 from world_models.question_models import INPUTS
@@ -110,7 +110,8 @@ def _build(
     interventional = regime == "interventional"
     inputs = "state" if reader is None else "pixels"
     if name in ("CSML", "NSL"):
-        config = CSMLConfig(
+        config = scene_config(
+            train.manifest["scene"],
             inputs=inputs,
             graph="learned" if name == "CSML" else "full",
             iterations=iterations,

@@ -7,9 +7,10 @@ import math
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from causal_gym.questions import generate
-from world_models.csml import CSML, CSMLConfig, meta_train
+from world_models.csml import CSML, CSMLConfig, _true_property_losses, meta_train, scene_config
 
 
 def test_meta_training_learns_every_question_kind(seesaw_questions) -> None:
@@ -141,3 +142,44 @@ def test_posterior_roots_weigh_support_and_factual_answers(seesaw_questions) -> 
     data.factual_answer[2] = 1
     moved = model.posterior_probabilities(data, 2, "counterfactual", None).argmax(dim=1)
     assert moved.tolist() == [2 if q % 2 == 0 else 1 for q in range(questions)]
+
+
+def test_true_property_losses_of_many_tasks_are_each_task_s_mean(seesaw_questions) -> None:
+    """The refit and the graph step score every task in one call per kind; that must be the
+    mean over tasks of each task's own loss, with do applied per question of its own task."""
+    train, _ = seesaw_questions
+    model = CSML(train, CSMLConfig())
+    data = model.tensors(train)
+    params = model.reasoning_parameters()
+    tasks = torch.tensor([0, 2, 3])
+    batched = _true_property_losses(model, params, data, tasks, prediction=True)
+    one_by_one = []
+    for t in tasks.tolist():
+        truth = data.properties[t]
+        terms = [
+            nn.functional.nll_loss(
+                model.logits(params, inputs, truth.expand(len(inputs), -1)), answers
+            )
+            for inputs, answers in (
+                (data.support[t], data.support_answer[t]),
+                (data.queries["prediction"][t], data.answers["prediction"][t]),
+            )
+        ]
+        for kind in ("intervention", "counterfactual"):
+            roots = truth.expand(len(data.targets[kind][t]), -1).clone()
+            roots[torch.arange(len(roots)), data.targets[kind][t]] = data.values[kind][t]
+            log_p = model.logits(params, data.queries[kind][t], roots)
+            terms.append(nn.functional.nll_loss(log_p, data.answers[kind][t]))
+        one_by_one.append(torch.stack(terms))
+    torch.testing.assert_close(torch.stack(batched), torch.stack(one_by_one).mean(dim=0))
+
+
+def test_scene_config_applies_the_validated_settings_then_overrides() -> None:
+    ramp = scene_config("CausalWorld-Ramp-v0", seed=3)
+    assert (ramp.refit_steps, ramp.roots, ramp.seed) == (0, "adapted", 3)
+    assert scene_config("CausalWorld-Ramp-v0", roots="posterior").roots == "posterior"
+    assert scene_config("CausalWorld-Seesaw-v0") == CSMLConfig()
+    with pytest.raises(ValueError, match=r"valid scenes: .*CausalWorld-Ramp-v0"):
+        scene_config("CausalWorld-Ramps-v0")
+    with pytest.raises(ValueError, match=r"unknown CSMLConfig fields \[.refit.\]"):
+        scene_config("CausalWorld-Ramp-v0", refit=5)

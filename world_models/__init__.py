@@ -28,7 +28,7 @@ from world_models.causal_discovery import (
     least_squares_score,
     notears_acyclicity,
 )
-from world_models.csml import CSML, CSMLConfig, meta_train
+from world_models.csml import CSML, SCENE_SETTINGS, CSMLConfig, meta_train, scene_config
 from world_models.dynamics import FactoredDynamics
 from world_models.graph_metrics import GraphScores, adjacency_of, lagged_shd, score_graph
 from world_models.inference import counterfactual, intervene
@@ -37,6 +37,7 @@ from world_models.reasoning import GCNReasoner
 
 __all__ = [
     "CSML",
+    "SCENE_SETTINGS",
     "BaselineConfig",
     "CSMLConfig",
     "DagFitConfig",
@@ -59,6 +60,7 @@ __all__ = [
     "least_squares_score",
     "meta_train",
     "notears_acyclicity",
+    "scene_config",
     "score_graph",
     "train_baseline",
 ]

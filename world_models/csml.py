@@ -59,19 +59,24 @@ counterfactual first weighs each draw by the question's own factual answer (abdu
 intervenes. A sharper, refitted mechanism makes the inner loop's few gradient steps worse
 (prediction 0.88 -> 0.84) and the posterior better (0.90). ``roots="adapted"`` answers with
 the inner loop's point, as Algorithm 1 does, and abducts by gradient steps on the factual
-episode.
+episode. Neither the refit nor the posterior helps on every scene: ``scene_config(scene)`` gives
+the settings chosen per scene on validation tasks (``SCENE_SETTINGS``; on Ramp, no refit and
+the adapted point).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 from torch.func import functional_call, grad
 
+from causal_gym import SCENES
 from causal_gym.questions import QuestionSet
 from world_models.causal_discovery import least_squares_score, notears_acyclicity
 from world_models.perception import StateEncoder, ViTEncoder
@@ -110,6 +115,28 @@ class CSMLConfig:
     meta_batch: int = 8
     iterations: int = 300
     seed: int = 0
+
+
+# Settings chosen per scene on validation tasks (``benchmarks/csml_settings.py``: train split
+# seeds 100+s, scored on seeds 300+s, s = 0..4, the mean of prediction 5-shot and 1-shot,
+# intervention and counterfactual; never the test split); scenes not named keep the defaults,
+# which were best on each of them. Ramp: 0.762 without the refit and with the adapted point,
+# 0.698 with the defaults; its training tasks hold the block's properties constant.
+SCENE_SETTINGS: dict[str, dict[str, int | str]] = {
+    "CausalWorld-Ramp-v0": {"refit_steps": 0, "roots": "adapted"},
+}
+
+
+def scene_config(scene: str, **overrides: Any) -> CSMLConfig:
+    """``CSMLConfig`` with ``scene``'s validated settings (``SCENE_SETTINGS``), then
+    ``overrides`` (any of the config's fields)."""
+    if scene not in SCENES:
+        raise ValueError(f"unknown scene {scene!r}; valid scenes: {sorted(SCENES)}")
+    fields = {field.name for field in dataclasses.fields(CSMLConfig)}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        raise ValueError(f"unknown CSMLConfig fields {unknown}; valid fields: {sorted(fields)}")
+    return CSMLConfig(**{**SCENE_SETTINGS.get(scene, {}), **overrides})
 
 
 class CSML(QuestionModel):
@@ -312,14 +339,15 @@ class CSML(QuestionModel):
         return (weight[..., None] * log_p(hidden).exp()).sum(dim=0)
 
     def intervene(
-        self, hidden: torch.Tensor, data: TaskTensors, task: int, kind: str
+        self, hidden: torch.Tensor, data: TaskTensors, task: int | torch.Tensor, kind: str
     ) -> torch.Tensor:
         """The hidden roots (P, Q x P, or any ... x Q x P) of one task's questions of ``kind``,
-        each with its question's do(property = value) applied; differentiable in ``hidden``."""
+        each with its question's do(property = value) applied; differentiable in ``hidden``.
+        ``task`` may also be n task indices (a tensor), with ``hidden`` n x 1 x P or n x Q x P."""
         targets = data.targets[kind][task]
-        hidden = hidden.expand(*hidden.shape[:-2], len(targets), -1)
+        hidden = hidden.expand(*hidden.shape[:-2], targets.shape[-1], -1)
         chosen = nn.functional.one_hot(targets, self.properties).bool()
-        return torch.where(chosen, data.values[kind][task][:, None], hidden)
+        return torch.where(chosen, data.values[kind][task][..., None], hidden)
 
     def abduct(
         self,
@@ -401,42 +429,48 @@ def _refit_mechanism(model: CSML, data: TaskTensors) -> None:
         return
     mechanism = [*model.encoder.parameters(), *model.reasoner.parameters()]
     optimizer = torch.optim.Adam(mechanism, lr=config.refit_lr)
+    every_task = torch.arange(len(data.support))
     for _ in range(config.refit_steps):
         params = model.reasoning_parameters()
-        loss = 0.0
-        for t in range(len(data.support)):
-            for term in _true_property_losses(model, params, data, t, prediction=True):
-                loss = loss + term
+        loss = sum(_true_property_losses(model, params, data, every_task, prediction=True))
         optimizer.zero_grad()
-        (loss / len(data.support)).backward()
+        loss.backward()
         optimizer.step()
 
 
 def _true_property_losses(
-    model: CSML, params: dict[str, torch.Tensor], data: TaskTensors, t: int, prediction: bool
+    model: CSML,
+    params: dict[str, torch.Tensor],
+    data: TaskTensors,
+    tasks: torch.Tensor,
+    prediction: bool,
 ) -> list[torch.Tensor]:
-    """One training task's answer losses with its true properties in the roots: its support
-    answers, with ``prediction`` its prediction answers, and with ``interventional_weight``
-    (as a factor) its intervention and counterfactual answers under do."""
+    """Training tasks' answer losses with their true properties in the roots, each the mean
+    over those tasks (one ``logits`` call per term: every task has as many episodes of a kind):
+    their support answers, with ``prediction`` their prediction answers, and with
+    ``interventional_weight`` (as a factor) their intervention and counterfactual answers under
+    do."""
     config = model.config
-    answered = [(data.support[t], data.support_answer[t])]
+    true_roots = data.properties[tasks][:, None, :]  # n x 1 x P
+    answered = [(data.support[tasks], data.support_answer[tasks], true_roots, 1.0)]
     if prediction:
-        answered.append((data.queries["prediction"][t], data.answers["prediction"][t]))
-    losses = [
-        nn.functional.nll_loss(
-            model.logits(params, inputs, data.properties[t].expand(len(inputs), -1)), answers
-        )
-        for inputs, answers in answered
-    ]
-    if config.interventional_weight:
-        for kind in CHANGED:
-            hidden = model.intervene(data.properties[t], data, t, kind)
-            losses.append(
-                config.interventional_weight
-                * nn.functional.nll_loss(
-                    model.logits(params, data.queries[kind][t], hidden), data.answers[kind][t]
-                )
+        kind = "prediction"
+        answered.append((data.queries[kind][tasks], data.answers[kind][tasks], true_roots, 1.0))
+    for kind in CHANGED if config.interventional_weight else ():
+        roots = model.intervene(true_roots, data, tasks, kind)
+        answered.append(
+            (
+                data.queries[kind][tasks],
+                data.answers[kind][tasks],
+                roots,
+                config.interventional_weight,
             )
+        )
+    losses = []
+    for inputs, answers, roots, weight in answered:
+        roots = roots.expand(-1, inputs.shape[1], -1)
+        log_p = model.logits(params, inputs.flatten(0, 1), roots.flatten(0, 1))
+        losses.append(weight * nn.functional.nll_loss(log_p, answers.flatten()))
     return losses
 
 
@@ -462,11 +496,9 @@ def _graph_step(
     params = {n: p.detach() for n, p in model.reasoning_parameters().items()}
     weights = model.weights()
     size = symbols.shape[1]
-    answer_loss = 0.0
-    for t in batch:
-        for term in _true_property_losses(model, params, data, t, prediction=False):
-            answer_loss = answer_loss + term
-    answer_loss = answer_loss / len(batch)
+    answer_loss = sum(
+        _true_property_losses(model, params, data, torch.as_tensor(batch), prediction=False)
+    )
     graph_loss = (
         least_squares_score(weights[:size, :size], symbols)
         + answer_loss
