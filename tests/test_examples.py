@@ -86,7 +86,8 @@ def test_a_small_table1_run_writes_per_seed_results(tmp_path) -> None:
     done = table1(
         *("--seeds", "2", "--workers", "2", "--train-tasks", "3", "--test-tasks", "2"),
         *("--iterations", "2", "--regimes", "observational", "--results", str(tmp_path)),
-        *("--inputs", "state", "pixels", "--reader-steps", "5", "--frames", "2"),
+        *("--inputs", "state", "pixels", "--reader-steps", "5", "--reader-tasks", "1"),
+        *("--frames", "2"),
     )
     assert done.returncode == 0, done.stderr
     assert "| CSML |" in done.stdout and "| MLP |" in done.stdout
@@ -101,6 +102,7 @@ def test_a_small_table1_run_writes_per_seed_results(tmp_path) -> None:
         assert models["NSL"]["property_graph_shd"] == [0, 0]  # every property reaches the outcome
     assert len(report["reader_r2"]) == 2 and len(report["reader_r2"][0]) == 4  # seeds x states
     assert report["frames"] == 2  # the reader read each episode's motion image too
+    assert report["reader_tasks"] == 1  # and one more train-split task's images
     assert "pixels inputs, observational training" in done.stdout
     assert (tmp_path / "figure3.png").stat().st_size > 0
     assert (tmp_path / "figure4.png").stat().st_size > 0
