@@ -177,7 +177,7 @@ def fit_reader(
     answers) are training data for the reader too. A reader fitted on one 40-task split's 560
     images reads them almost exactly but held-out images less well (Seesaw's target height,
     seed 0: R^2 0.998 on its own images, 0.988 held out), so the models train on cleaner inputs
-    than they are scored on; 120 more tasks' images bring the held-out R^2 to 0.997-0.998.
+    than they are scored on; 120 more tasks' images bring the held-out R^2 to 0.996-0.999.
     """
     config = config or ReaderConfig()
     if log_every:
