@@ -103,6 +103,38 @@ def test_a_property_constant_in_training_stays_finite() -> None:
     assert all(math.isfinite(loss) for loss in meta_train(model, train))
 
 
+def test_inference_never_moves_a_root_held_constant_in_training() -> None:
+    """Ramp's block properties and restitution are one value in every training-range task, so
+    their roots are known: the support estimate, the inner loop, the posterior's draws and
+    abduction leave them at that constant (0), while the ball's roots move; a do still sets
+    them."""
+    train = generate("CausalWorld-Ramp-v0", "train", 0, 6, 2, 2, images=False)
+    model = CSML(train, CSMLConfig(iterations=4, meta_batch=2, posterior_draws=500))
+    meta_train(model, train)
+    names = train.manifest["property_variables"]
+    held = [names.index(n) for n in ("block_mass", "block_friction", "ball_restitution")]
+    varied = [names.index(n) for n in ("ball_mass", "ball_friction", "gravity")]
+    assert model.property_varies[held].tolist() == [0.0] * 3
+    assert model.property_varies[varied].tolist() == [1.0] * 3
+    data = model.tensors(train)
+    params = model.adapt(data.support[0], data.support_answer[0], differentiable=False)
+    assert params["hidden"][held].tolist() == [0.0] * 3
+    assert (params["hidden"][varied] != 0).all()
+    assert (model.root_draws[:, held] == 0).all()
+    assert (model.root_draws[:, varied].std(dim=0) > 0.8).all()
+    inputs = data.queries["counterfactual"][0]
+    start = params["hidden"].detach().expand(len(inputs), -1)
+    abducted = model.abduct(params, inputs, data.factual_answer[0], start)
+    assert (abducted[:, held] == 0).all()
+    assert not torch.equal(abducted[:, varied], start[:, varied])
+    data.targets["intervention"][0] = held[0]
+    data.values["intervention"][0] = 0.25
+    intervened = model.intervene(abducted, data, 0, "intervention")
+    assert (intervened[:, held[0]] == 0.25).all()
+    probabilities = model.posterior_probabilities(data, 0, "intervention", None)
+    torch.testing.assert_close(probabilities.sum(dim=1), torch.ones(len(probabilities)))
+
+
 def test_posterior_roots_weigh_support_and_factual_answers(seesaw_questions) -> None:
     """A hand-made mechanism: the answer is the class whose centre (0, 0.5, 1) is nearest the
     payload-mass root; pivot damping does nothing; episodes marked 1e3 tell nothing. The
@@ -176,7 +208,7 @@ def test_true_property_losses_of_many_tasks_are_each_task_s_mean(seesaw_question
 
 def test_scene_config_applies_the_validated_settings_then_overrides() -> None:
     ramp = scene_config("CausalWorld-Ramp-v0", seed=3)
-    assert (ramp.refit_steps, ramp.roots, ramp.seed) == (0, "adapted", 3)
+    assert (ramp.refit_steps, ramp.roots, ramp.seed) == (200, "adapted", 3)
     assert scene_config("CausalWorld-Ramp-v0", roots="posterior").roots == "posterior"
     assert scene_config("CausalWorld-Seesaw-v0") == CSMLConfig()
     with pytest.raises(ValueError, match=r"valid scenes: .*CausalWorld-Ramp-v0"):

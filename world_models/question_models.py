@@ -70,6 +70,12 @@ class QuestionModel(nn.Module):
         scales = [_training_scale(self.scene, name) for name in manifest["property_variables"]]
         self.register_buffer("property_low", torch.tensor([low for low, _ in scales]))
         self.register_buffer("property_span", torch.tensor([span for _, span in scales]))
+        train_ranges = SCENES[self.scene].property_ranges[tasks.task("train").ranges]
+        varies = [
+            float(high > low) for low, high in map(train_ranges.get, manifest["property_variables"])
+        ]
+        # 1 for a property the training ranges vary, 0 for one they hold constant (Ramp's block).
+        self.register_buffer("property_varies", torch.tensor(varies))
         support = self._inputs(dataset, "support").reshape(-1, self.features)
         self.register_buffer("mean", support.mean(dim=0))
         self.register_buffer("scale", support.std(dim=0) + 1e-6)
