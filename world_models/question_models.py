@@ -70,12 +70,9 @@ class QuestionModel(nn.Module):
         scales = [_training_scale(self.scene, name) for name in manifest["property_variables"]]
         self.register_buffer("property_low", torch.tensor([low for low, _ in scales]))
         self.register_buffer("property_span", torch.tensor([span for _, span in scales]))
-        train_ranges = SCENES[self.scene].property_ranges[tasks.task("train").ranges]
-        varies = [
-            float(high > low) for low, high in map(train_ranges.get, manifest["property_variables"])
-        ]
+        ranges = [_training_range(self.scene, name) for name in manifest["property_variables"]]
         # 1 for a property the training ranges vary, 0 for one they hold constant (Ramp's block).
-        self.register_buffer("property_varies", torch.tensor(varies))
+        self.register_buffer("property_varies", torch.tensor([float(h > lo) for lo, h in ranges]))
         support = self._inputs(dataset, "support").reshape(-1, self.features)
         self.register_buffer("mean", support.mean(dim=0))
         self.register_buffer("scale", support.std(dim=0) + 1e-6)
@@ -147,9 +144,13 @@ def _training_scale(scene: str, name: str) -> tuple[float, float]:
     """(low, span) mapping a property's training range onto [0, 1]. A property the training
     tasks hold constant (Ramp's block) has no span there: its constant maps to 0 and its
     valid range's width to 1, so a ``do`` on it still has a finite size."""
-    scene_class = SCENES[scene]
-    low, high = scene_class.property_ranges[tasks.task("train").ranges][name]
+    low, high = _training_range(scene, name)
     if high > low:
         return low, high - low
-    variable = scene_class.variable(name)
+    variable = SCENES[scene].variable(name)
     return low, variable.high - variable.low
+
+
+def _training_range(scene: str, name: str) -> tuple[float, float]:
+    """(low, high) of a property over the ``train`` split's ranges."""
+    return SCENES[scene].property_ranges[tasks.task("train").ranges][name]
