@@ -203,15 +203,15 @@ def main() -> None:
         "| seed | agent | test success | planner's step-0 grid pick succeeds | grid share | "
         "train s |\n|---:|---|---:|---:|---:|---:|"
     )
-    for told in (False, True):
-        rows = [results[job] for job in jobs if job[1] == told]
-        for job, row in zip([job for job in jobs if job[1] == told], rows):
+    for told, name in ((False, "csml"), (True, "told")):
+        runs = [(job[0], results[job]) for job in jobs if job[1] == told]
+        for seed, row in runs:
             print(
-                f"| {job[0]} | {'told' if told else 'csml'} | {row['success']:.0%} | "
-                f"{row['pick']:.0%} | {row['share']:.1%} | {row['seconds']:.0f} |"
+                f"| {seed} | {name} | {row['success']:.0%} | {row['pick']:.0%} | "
+                f"{row['share']:.1%} | {row['seconds']:.0f} |"
             )
-        mean = statistics.mean(row["success"] for row in rows)
-        print(f"| mean | {'told' if told else 'csml'} | {mean:.0%} | | | |")
+        mean = statistics.mean(row["success"] for _, row in runs)
+        print(f"| mean | {name} | {mean:.0%} | | | |")
 
 
 if __name__ == "__main__":
