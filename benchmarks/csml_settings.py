@@ -5,9 +5,10 @@
 
 For each scene and seed s, state inputs, interventional regime: CSML meta-trains on the
 ``train`` split's tasks of seed 100 + s (40 tasks, 5 support episodes, 3 questions of each
-kind) and answers 40 other ``train``-split tasks (seed 300 + s), with each of four settings:
-``refit_steps`` 0 or 200 (the mechanism refit after meta-training) crossed with ``roots``
-"adapted" or "posterior". Columns: prediction from 5 and from 1 support episode, intervention
+kind) and answers 40 other ``train``-split tasks (seed 300 + s), with each of eight settings:
+``encoder`` "mlp" or "inputs" (learned symbols, or the inputs themselves), crossed with
+``refit_steps`` 0 or 200 (the mechanism refit after meta-training) and ``roots`` "adapted" or
+"posterior". Columns: prediction from 5 and from 1 support episode, intervention
 and counterfactual; mean +- std over seeds, and their mean, by which each scene's setting is
 chosen (``world_models.csml.SCENE_SETTINGS`` holds the choices).
 """
@@ -28,6 +29,7 @@ from causal_gym.questions import DESIGNS, generate
 from world_models.csml import CSML, CSMLConfig, _refit_mechanism, meta_train
 
 COLUMNS = ("prediction_5shot", "prediction_1shot", "intervention", "counterfactual")
+ENCODERS = ("mlp", "inputs")
 REFITS = (0, 200)
 ROOTS = ("adapted", "posterior")
 
@@ -38,24 +40,25 @@ def validate(job: tuple[str, int]) -> dict[str, list[float]]:
     torch.set_num_threads(1)
     train = generate(scene, "train", 100 + seed, 40, 5, 3, images=False, workers=1)
     validation = generate(scene, "train", 300 + seed, 40, 5, 3, images=False, workers=1)
-    model = CSML(train, CSMLConfig(seed=seed, refit_steps=0))
-    meta_train(model, train)
-    data = model.tensors(validation)
     scores = {}
-    for refit in REFITS:
-        if refit:
-            model.config = dataclasses.replace(model.config, refit_steps=refit)
-            _refit_mechanism(model, model.tensors(train))
-        for roots in ROOTS:
-            model.config = dataclasses.replace(model.config, roots=roots)
-            full = model.accuracy(data)
-            one = model.accuracy(data, 1, ("prediction",))["prediction"]
-            scores[f"refit {refit}, {roots}"] = [
-                full["prediction"],
-                one,
-                full["intervention"],
-                full["counterfactual"],
-            ]
+    for encoder in ENCODERS:
+        model = CSML(train, CSMLConfig(seed=seed, encoder=encoder, refit_steps=0))
+        meta_train(model, train)
+        data = model.tensors(validation)
+        for refit in REFITS:
+            if refit:
+                model.config = dataclasses.replace(model.config, refit_steps=refit)
+                _refit_mechanism(model, model.tensors(train))
+            for roots in ROOTS:
+                model.config = dataclasses.replace(model.config, roots=roots)
+                full = model.accuracy(data)
+                one = model.accuracy(data, 1, ("prediction",))["prediction"]
+                scores[f"{encoder} encoder, refit {refit}, {roots}"] = [
+                    full["prediction"],
+                    one,
+                    full["intervention"],
+                    full["counterfactual"],
+                ]
     return scores
 
 

@@ -193,6 +193,7 @@ def run_seed(
             if isinstance(model, CSML):
                 entry["property_graph_shd"] = score_graph(model.property_graph(), truth).shd
                 entry["weights"] = model.weights().detach().numpy().round(3).tolist()
+                entry["symbols"] = model.symbol_names
             result.setdefault(regime, {})[name] = entry
     return {"seed": seed, "inputs": inputs, "results": result, **extra}
 
@@ -263,6 +264,7 @@ def table1(args: argparse.Namespace) -> None:
             if shd:
                 per_seed["property_graph_shd"] = shd
                 per_seed["weights_seed0"] = entries[0]["weights"]
+                per_seed["symbols_seed0"] = entries[0]["symbols"]
             report["results"].setdefault(inputs, {}).setdefault(regime, {})[name] = per_seed
             cells = [_cell(per_seed[column]) for column in COLUMNS]
             graph = _cell([float(v) for v in shd]) if shd else "-"
@@ -311,8 +313,7 @@ def _figures(report: dict, folder: Path) -> None:
     env = gym.make(report["scene"]).unwrapped
     properties = list(env.property_variables)
     env.close()
-    symbols = weights.shape[0] - len(properties) - 1
-    labels = [f"z{k + 1}" for k in range(symbols)] + properties + ["outcome"]
+    labels = [*models["CSML"]["symbols_seed0"], *properties, "outcome"]
     shd = models["CSML"]["property_graph_shd"][0]
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 5))
     image = left.imshow(weights, cmap="viridis")

@@ -56,8 +56,27 @@ def test_property_graph_follows_paths_through_symbols(seesaw_questions) -> None:
     assert np.array_equal(model.property_graph(), np.array([[0, 0, 1], [0, 0, 0], [0, 0, 0]]))
 
 
+def test_inputs_encoder_makes_each_input_a_symbol_node(seesaw_questions) -> None:
+    train, held_out = seesaw_questions
+    model = CSML(train, CSMLConfig(encoder="inputs", iterations=60))
+    manifest = train.manifest
+    names = [*manifest["state_variables"], *manifest["action_variables"]]
+    assert model.symbol_names == names and model.symbols == len(names) == model.features
+    assert model.nodes == len(names) + len(manifest["property_variables"]) + 1
+    assert model.encoder is None
+    data = model.tensors(held_out)
+    assert torch.equal(model.encode(data.support[0]), data.support[0])
+    before = model.accuracy(data)
+    meta_train(model, train)
+    after = model.accuracy(data)
+    for kind in ("prediction", "intervention", "counterfactual"):
+        assert after[kind] >= before[kind] + 0.1 and after[kind] >= 0.5, (kind, before, after)
+
+
 def test_bad_inner_loop_setting_is_named(seesaw_questions) -> None:
     train, _ = seesaw_questions
+    with pytest.raises(ValueError, match="encoder must be 'mlp' or 'inputs'"):
+        CSML(train, CSMLConfig(encoder="vit"))
     with pytest.raises(ValueError, match="'roots' or 'reasoner'"):
         CSML(train, CSMLConfig(inner_adapts="everything"))
     with pytest.raises(ValueError, match="inner_lr must be > 0"):
@@ -207,11 +226,12 @@ def test_true_property_losses_of_many_tasks_are_each_task_s_mean(seesaw_question
 
 
 def test_scene_config_applies_the_validated_settings_then_overrides() -> None:
-    ramp = scene_config("CausalWorld-Ramp-v0", seed=3)
-    assert (ramp.refit_steps, ramp.roots, ramp.seed) == (200, "adapted", 3)
-    assert scene_config("CausalWorld-Ramp-v0", roots="posterior").roots == "posterior"
-    assert scene_config("CausalWorld-Seesaw-v0") == CSMLConfig()
+    shuffle = scene_config("CausalWorld-Shuffle-v0", seed=3)
+    assert (shuffle.encoder, shuffle.roots, shuffle.seed) == ("inputs", "adapted", 3)
+    assert scene_config("CausalWorld-Shuffle-v0", roots="posterior").roots == "posterior"
+    assert scene_config("CausalWorld-Ramp-v0") == CSMLConfig(encoder="inputs")
+    assert scene_config("CausalWorld-Tilt-v0") == CSMLConfig()
     with pytest.raises(ValueError, match=r"valid scenes: .*CausalWorld-Ramp-v0"):
         scene_config("CausalWorld-Ramps-v0")
     with pytest.raises(ValueError, match=r"unknown CSMLConfig fields \[.refit.\]"):
-        scene_config("CausalWorld-Ramp-v0", refit=5)
+        scene_config("CausalWorld-Shuffle-v0", refit=5)
