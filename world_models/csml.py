@@ -9,6 +9,15 @@ steps, the softmax to 0.90 / 0.90 / 0.95; an ad hoc fit, seed 0). Structural pri
 properties have no parents, the outcome has no children, no self-loops; everything else, the
 graph W learns.
 
+The symbols (``encoder``): K = ``symbols`` learned by an MLP from the inputs (``"mlp"``), or
+the inputs themselves, each state variable (or reader head) and the action one node
+(``"inputs"``; from pixels the reader's heads are then the paper's perception module, a ViT with
+one head per symbol). Four learned symbols must carry everything the outcome reads; with the
+true properties in the roots, the mechanism fitted from scratch to Shuffle's 40 training tasks
+(seeds 0-1, 1,000 full-batch steps) answered validation tasks 0.83 / 0.74 / 0.72 (prediction /
+intervention / counterfactual) through four symbols and 0.88 / 0.82 / 0.88 with the inputs as
+symbols, as well as an MLP over the inputs and the roots (0.87 / 0.82 / 0.86).
+
 Reasoning parameters: the ``GCNReasoner`` and the hidden roots. The inner loop adapts, per
 task, the hidden roots only (``inner_adapts="roots"``, the default: the mechanism is shared by
 every task of a scene, what differs is its hidden properties, inferred from the task's few
