@@ -69,8 +69,8 @@ intervenes. A sharper, refitted mechanism makes the inner loop's few gradient st
 (prediction 0.88 -> 0.84) and the posterior better (0.90). ``roots="adapted"`` answers with
 the inner loop's point, as Algorithm 1 does, and abducts by gradient steps on the factual
 episode. Neither the refit nor the posterior helps on every scene: ``scene_config(scene)`` gives
-the settings chosen per scene on validation tasks (``SCENE_SETTINGS``; on Ramp, the adapted
-point).
+the settings chosen per scene on validation tasks (``SCENE_SETTINGS``: on Ramp, Seesaw and
+Shuffle the inputs as symbols, on Shuffle the adapted point).
 
 A property the training ranges hold constant (Ramp's block and restitution) is known in every
 task drawn from them, so inference never moves its root (``property_varies``): the support
