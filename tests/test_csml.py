@@ -71,6 +71,14 @@ def test_inputs_encoder_makes_each_input_a_symbol_node(seesaw_questions) -> None
     after = model.accuracy(data)
     for kind in ("prediction", "intervention", "counterfactual"):
         assert after[kind] >= before[kind] + 0.1 and after[kind] >= 0.5, (kind, before, after)
+    # The posterior's outcome-only pass gives the all-node pass's answers.
+    params = model.reasoning_parameters()
+    inputs, roots = data.queries["intervention"][0], torch.rand(3, model.properties)
+    with torch.no_grad():
+        torch.testing.assert_close(
+            model.logits(params, inputs, roots, outcome_only=True),
+            model.logits(params, inputs, roots),
+        )
 
 
 def test_bad_inner_loop_setting_is_named(seesaw_questions) -> None:
@@ -163,7 +171,7 @@ def test_posterior_roots_weigh_support_and_factual_answers(seesaw_questions) -> 
     data = model.tensors(train)
     centres = torch.tensor([0.0, 0.5, 1.0])
 
-    def logits(params, inputs, hidden):
+    def logits(params, inputs, hidden, outcome_only=False):
         sharp = torch.log_softmax(-50.0 * (hidden[:, :1] - centres) ** 2, dim=1)
         silent = (inputs[:, :1] > 100.0).expand(-1, 3)
         return torch.where(silent, -torch.log(torch.tensor(3.0)), sharp)

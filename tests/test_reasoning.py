@@ -88,3 +88,17 @@ def test_a_categorical_node_reads_out_one_logit_per_class() -> None:
     assert gradient[0, 0] == 0 and gradient[0, 3] == 0 and gradient[0, 1:3].abs().sum() > 0
     with pytest.raises(ValueError, match="symbol_dim = outputs = 1"):
         model.predictor(GRAPH)
+
+
+def test_one_node_alone_matches_that_node_of_the_full_pass() -> None:
+    torch.manual_seed(0)
+    model = GCNReasoner(6, symbol_dim=2, outputs=3)
+    symbols = torch.randn(50, 6, 2)
+    weights = torch.rand(6, 6)
+    every_node = model(symbols, weights)
+    for node in (0, 3, 5, -1):
+        alone = model(symbols, weights, node=node)
+        assert alone.shape == (50, 3)
+        assert torch.allclose(alone, every_node[:, node], atol=1e-5)
+    with pytest.raises(ValueError, match=r"node must be in \[-6, 6\)"):
+        model(symbols, weights, node=6)

@@ -280,16 +280,25 @@ class CSML(QuestionModel):
         params: dict[str, torch.Tensor],
         inputs: torch.Tensor,
         hidden: torch.Tensor | None = None,
+        outcome_only: bool = False,
     ) -> torch.Tensor:
         """Answer log-probabilities (B x 3) of inputs (B x F); ``hidden`` (B x P) replaces the
-        task's hidden roots (an intervention or an abduction)."""
+        task's hidden roots (an intervention or an abduction). ``outcome_only`` evaluates the
+        outcome node alone, not every node: the same answers up to float rounding at 1/nodes
+        of the reasoner's cost, which the posterior's thousands of draws per task need;
+        training's small batches keep the all-node pass the published tables were fitted with."""
         symbols = self.encode(inputs)
         if hidden is None:
             hidden = params["hidden"].expand(len(inputs), -1)
         nodes = torch.cat([symbols, hidden, torch.zeros(len(inputs), 1)], dim=1)
         gcn = {name[4:]: p for name, p in params.items() if name.startswith("gcn.")}
-        outcome = functional_call(self.reasoner, gcn, (nodes[..., None], self.weights()))
-        return torch.log_softmax(outcome[:, -1], dim=1)
+        if outcome_only:
+            outcome = functional_call(
+                self.reasoner, gcn, (nodes[..., None], self.weights()), {"node": -1}
+            )
+        else:
+            outcome = functional_call(self.reasoner, gcn, (nodes[..., None], self.weights()))[:, -1]
+        return torch.log_softmax(outcome, dim=1)
 
     def adapt(
         self, support: torch.Tensor, answers: torch.Tensor, differentiable: bool
@@ -362,7 +371,10 @@ class CSML(QuestionModel):
         draws = self.initial_roots(support, answers) + self.config.prior_scale * self.root_draws
         count, episodes, questions = len(draws), len(support), len(inputs)
         support_log_p = self.logits(
-            params, support.repeat(count, 1), draws.repeat_interleave(episodes, dim=0)
+            params,
+            support.repeat(count, 1),
+            draws.repeat_interleave(episodes, dim=0),
+            outcome_only=True,
         )
         log_weight = support_log_p.gather(1, answers.repeat(count)[:, None]).view(count, episodes)
         log_weight = log_weight.sum(dim=1)[:, None].expand(count, questions)
@@ -370,9 +382,9 @@ class CSML(QuestionModel):
         queries = inputs.repeat(count, 1)
 
         def log_p(roots: torch.Tensor) -> torch.Tensor:  # count x questions x 3
-            return self.logits(params, queries, roots.reshape(count * questions, -1)).view(
-                count, questions, ANSWERS
-            )
+            return self.logits(
+                params, queries, roots.reshape(count * questions, -1), outcome_only=True
+            ).view(count, questions, ANSWERS)
 
         if kind == "counterfactual":
             factual = data.factual_answer[task].expand(count, questions)

@@ -55,14 +55,25 @@ class GCNReasoner(nn.Module):
         self.readout = nn.Parameter(torch.randn(nodes, hidden, outputs) / math.sqrt(hidden))
         self.readout_bias = nn.Parameter(torch.zeros(nodes, outputs))
 
-    def forward(self, symbols: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, symbols: torch.Tensor, weights: torch.Tensor, node: int | None = None
+    ) -> torch.Tensor:
+        """Every node's prediction (B x K x outputs), or with ``node`` that node's alone
+        (B x outputs): the same values up to float rounding, at 1/K of the cost."""
         if symbols.ndim != 3 or symbols.shape[1:] != (self.nodes, self.symbol_dim):
             raise ValueError(
                 f"symbols must be B x {self.nodes} x {self.symbol_dim}, got {tuple(symbols.shape)}"
             )
         if weights.shape != (self.nodes, self.nodes):
             raise ValueError(f"weights must be {self.nodes} x {self.nodes}, got {weights.shape}")
+        if node is not None and not -self.nodes <= node < self.nodes:
+            raise ValueError(f"node must be in [-{self.nodes}, {self.nodes}), got {node}")
         a_hat = normalised_parent_adjacency(weights)
+        if node is not None:
+            received = torch.einsum("bjd,jdh,j->bh", symbols, self.message[node], a_hat[node])
+            hidden = torch.relu(received + self.message_bias[node])
+            hidden = torch.relu(hidden @ self.readout_hidden[node] + self.readout_hidden_bias[node])
+            return hidden @ self.readout[node] + self.readout_bias[node]
         received = torch.einsum("bjd,kjdh,kj->bkh", symbols, self.message, a_hat)
         hidden = torch.relu(received + self.message_bias)
         hidden = torch.relu(
