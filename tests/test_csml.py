@@ -57,8 +57,9 @@ def test_property_graph_follows_paths_through_symbols(seesaw_questions) -> None:
 
 
 def test_inputs_encoder_makes_each_input_a_symbol_node(seesaw_questions) -> None:
+    """Also Shuffle's other setting: the causal answers fitted under the true properties."""
     train, held_out = seesaw_questions
-    model = CSML(train, CSMLConfig(encoder="inputs", iterations=60))
+    model = CSML(train, CSMLConfig(encoder="inputs", interventional_roots="true", iterations=60))
     manifest = train.manifest
     names = [*manifest["state_variables"], *manifest["action_variables"]]
     assert model.symbol_names == names and model.symbols == len(names) == model.features
@@ -91,6 +92,8 @@ def test_bad_inner_loop_setting_is_named(seesaw_questions) -> None:
         CSML(train, CSMLConfig(inner_lr=0.0))
     with pytest.raises(ValueError, match="'posterior' or 'adapted'"):
         CSML(train, CSMLConfig(roots="mean"))
+    with pytest.raises(ValueError, match="interventional_roots must be 'adapted' or 'true'"):
+        CSML(train, CSMLConfig(interventional_roots="false"))
     with pytest.raises(ValueError, match="prior_scale > 0"):
         CSML(train, CSMLConfig(prior_scale=0.0))
 
@@ -236,6 +239,7 @@ def test_true_property_losses_of_many_tasks_are_each_task_s_mean(seesaw_question
 def test_scene_config_applies_the_validated_settings_then_overrides() -> None:
     shuffle = scene_config("CausalWorld-Shuffle-v0", seed=3)
     assert (shuffle.encoder, shuffle.roots, shuffle.seed) == ("inputs", "adapted", 3)
+    assert shuffle.interventional_roots == "true"
     assert scene_config("CausalWorld-Shuffle-v0", roots="posterior").roots == "posterior"
     assert scene_config("CausalWorld-Ramp-v0") == CSMLConfig(encoder="inputs")
     assert scene_config("CausalWorld-Tilt-v0") == CSMLConfig()
