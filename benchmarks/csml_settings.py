@@ -41,8 +41,6 @@ COLUMNS = ("prediction_5shot", "prediction_1shot", "intervention", "counterfactu
 ENCODERS = ("mlp", "inputs")
 REFITS = (0, 200)
 ROOTS = ("adapted", "posterior")
-
-
 INTERVENTIONAL_ROOTS = ("adapted", "true")
 KEEP_MARGIN = 0.01  # a setting beyond the scene's chosen ones must gain this much to be kept
 
