@@ -309,13 +309,11 @@ class CSML(QuestionModel):
             hidden = params["hidden"].expand(len(inputs), -1)
         nodes = torch.cat([symbols, hidden, torch.zeros(len(inputs), 1)], dim=1)
         gcn = {name[4:]: p for name, p in params.items() if name.startswith("gcn.")}
-        if outcome_only:
-            outcome = functional_call(
-                self.reasoner, gcn, (nodes[..., None], self.weights()), {"node": -1}
-            )
-        else:
-            outcome = functional_call(self.reasoner, gcn, (nodes[..., None], self.weights()))[:, -1]
-        return torch.log_softmax(outcome, dim=1)
+        node = -1 if outcome_only else None
+        outcome = functional_call(
+            self.reasoner, gcn, (nodes[..., None], self.weights()), {"node": node}
+        )
+        return torch.log_softmax(outcome if outcome_only else outcome[:, -1], dim=1)
 
     def adapt(
         self, support: torch.Tensor, answers: torch.Tensor, differentiable: bool
