@@ -96,6 +96,10 @@ def test_bad_inner_loop_setting_is_named(seesaw_questions) -> None:
         CSML(train, CSMLConfig(interventional_roots="false"))
     with pytest.raises(ValueError, match="prior_scale > 0"):
         CSML(train, CSMLConfig(prior_scale=0.0))
+    with pytest.raises(ValueError, match="root_prior must be 'estimate' or 'training'"):
+        CSML(train, CSMLConfig(root_prior="uniform"))
+    with pytest.raises(ValueError, match="they need roots='posterior'"):
+        CSML(train, CSMLConfig(roots="adapted", symbol_likelihood=True))
 
 
 def test_one_support_episode_moves_the_start_less_than_five(seesaw_questions) -> None:
@@ -204,6 +208,76 @@ def test_posterior_roots_weigh_support_and_factual_answers(seesaw_questions) -> 
     data.factual_answer[2] = 1
     moved = model.posterior_probabilities(data, 2, "counterfactual", None).argmax(dim=1)
     assert moved.tolist() == [2 if q % 2 == 0 else 1 for q in range(questions)]
+
+
+def test_symbol_equations_fit_the_designer_s_proxy_on_its_learned_parent(
+    seesaw_questions,
+) -> None:
+    """Seesaw's designer draws the sand (the action, ``load_target``) from the payload mass:
+    position in its range = clip(u + 0.15 z, 0, 1), u the payload's position in its training
+    range. With the graph's only edge payload_mass -> load_target, that symbol alone gets an
+    equation: least squares on the root and an intercept, residual spread near 0.15 of the
+    range."""
+    train, _ = seesaw_questions
+    model = CSML(train, CSMLConfig(encoder="inputs"))
+    data = model.tensors(train)
+    sand = model.symbol_names.index("load_target")
+    payload = model.symbols + list(train.manifest["property_variables"]).index("payload_mass")
+    with torch.no_grad():
+        model.graph.zero_()
+        model.graph[payload, sand] = 0.8
+        model.graph[payload, -1] = 1.0
+    model.fit_symbol_equations(data)
+    assert model.symbol_explained.tolist() == [k == sand for k in range(model.symbols)]
+    shots = data.support.shape[1]
+    roots = data.properties[:, payload - model.symbols].repeat_interleave(shots).numpy()
+    observed = data.support.flatten(0, 1)[:, sand].numpy()
+    slope, intercept = np.polyfit(roots, observed, 1)
+    coefficients = model.symbol_coefficients[sand]
+    assert coefficients[payload].item() == pytest.approx(slope, rel=1e-4)
+    assert coefficients[-1].item() == pytest.approx(intercept, abs=1e-4)
+    assert (coefficients[:payload] == 0).all() and (coefficients[payload + 1 : -1] == 0).all()
+    # Standardised sand: the 0.15 spread over the range's standard deviation (1 / sqrt(12)),
+    # less where the clip binds.
+    assert 0.3 < model.symbol_noise[sand].item() < 0.55, model.symbol_noise
+    assert (model.symbol_noise[torch.arange(model.symbols) != sand] == 1).all()
+
+
+def test_symbol_likelihood_lets_the_proxy_place_the_roots(seesaw_questions) -> None:
+    """The hand-made mechanism of the test above, support answers that tell nothing and draws
+    from the whole training range: only the equation sand = payload root (noise 0.05) can
+    place the root, at the episodes' sand."""
+    train, _ = seesaw_questions
+    centres = torch.tensor([0.0, 0.5, 1.0])
+
+    def logits(params, inputs, hidden, outcome_only=False):
+        sharp = torch.log_softmax(-50.0 * (hidden[:, :1] - centres) ** 2, dim=1)
+        silent = (inputs[:, :1] > 100.0).expand(-1, 3)
+        return torch.where(silent, -torch.log(torch.tensor(3.0)), sharp)
+
+    answers = {}
+    for likelihood in (False, True):
+        config = CSMLConfig(encoder="inputs", root_prior="training", symbol_likelihood=likelihood)
+        model = CSML(train, config)
+        model.logits = logits
+        data = model.tensors(train)
+        sand = model.symbol_names.index("load_target")
+        payload = list(train.manifest["property_variables"]).index("payload_mass")
+        assert payload == 0  # the mechanism above reads the first root
+        model.symbol_explained[sand] = True
+        model.symbol_coefficients[sand, model.symbols + payload] = 1.0
+        model.symbol_noise[sand] = 0.05
+        data.support[:2, :, 0] = 1e3
+        for task, proxy in ((0, 0.9), (1, 0.1)):
+            data.support[task, :, sand] = proxy
+            data.queries["prediction"][task, :, sand] = proxy
+        answers[likelihood] = [
+            model.posterior_probabilities(data, task, "prediction", None).argmax(dim=1).tolist()
+            for task in (0, 1)
+        ]
+    questions = data.queries["prediction"].shape[1]
+    assert answers[False] == [[1] * questions, [1] * questions]  # the prior's middle
+    assert answers[True] == [[2] * questions, [0] * questions]
 
 
 def test_true_property_losses_of_many_tasks_are_each_task_s_mean(seesaw_questions) -> None:

@@ -121,7 +121,14 @@ class CSMLConfig:
     abduction_steps: int = 3  # the gradient abduction of roots="adapted"
     roots: str = "posterior"  # how answers read a task's roots: "posterior" or "adapted"
     posterior_draws: int = 1000
+    # Where the posterior's draws come from: "estimate", around the support-set estimate
+    # (``prior_scale``); "training", uniform over the training ranges the tasks are drawn from.
+    root_prior: str = "estimate"
     prior_scale: float = 0.2  # the draws' spread around the estimate (training ranges: 1)
+    # The posterior also weighs each draw by the likelihood the learned graph's equations give
+    # the observed symbols with a hidden-property parent (the designer's proxy), in the support
+    # episodes and in the question's own episode (``fit_symbol_equations``).
+    symbol_likelihood: bool = False
     refit_steps: int = 200  # full-batch steps on the mechanism after meta-training
     refit_lr: float = 1e-3
     outer_lr: float = 3e-3  # beta of Algorithm 1
@@ -199,6 +206,17 @@ class CSML(QuestionModel):
             )
         if self.config.roots not in ("posterior", "adapted"):
             raise ValueError(f"roots must be 'posterior' or 'adapted', got {self.config.roots!r}")
+        if self.config.root_prior not in ("estimate", "training"):
+            raise ValueError(
+                f"root_prior must be 'estimate' or 'training', got {self.config.root_prior!r}"
+            )
+        if self.config.roots == "adapted" and (
+            self.config.root_prior != "estimate" or self.config.symbol_likelihood
+        ):
+            raise ValueError(
+                "root_prior='training' and symbol_likelihood=True weigh the posterior's draws: "
+                "they need roots='posterior'"
+            )
         if self.config.posterior_draws < 1 or not self.config.prior_scale > 0:
             raise ValueError(
                 f"posterior_draws must be >= 1 and prior_scale > 0, got "
@@ -257,6 +275,18 @@ class CSML(QuestionModel):
             * self.property_varies,
             persistent=False,
         )
+        self.register_buffer(
+            "uniform_draws",
+            torch.rand(self.config.posterior_draws, self.properties, generator=draws)
+            * self.property_varies,
+            persistent=False,
+        )
+        # The equations of ``fit_symbol_equations``: per symbol, coefficients on (symbols,
+        # roots, 1) and the residuals' standard deviation; ``symbol_explained`` marks the
+        # symbols with a hidden-property parent, the others have none.
+        self.register_buffer("symbol_coefficients", torch.zeros(symbols, nodes))
+        self.register_buffer("symbol_noise", torch.ones(symbols))
+        self.register_buffer("symbol_explained", torch.zeros(symbols, dtype=torch.bool))
 
     def weights(self) -> torch.Tensor:
         """The graph's weighted adjacency W (W[j, k]: edge j -> k); for ``graph="full"`` every
@@ -383,7 +413,11 @@ class CSML(QuestionModel):
         support, answers = data.support[task, :shots], data.support_answer[task, :shots]
         inputs = data.queries[kind][task]
         params = self.reasoning_parameters()
-        draws = self.initial_roots(support, answers) + self.config.prior_scale * self.root_draws
+        if self.config.root_prior == "training":
+            draws = self.uniform_draws
+        else:
+            spread = self.config.prior_scale * self.root_draws
+            draws = self.initial_roots(support, answers) + spread
         count, episodes, questions = len(draws), len(support), len(inputs)
         support_log_p = self.logits(
             params,
@@ -392,7 +426,12 @@ class CSML(QuestionModel):
             outcome_only=True,
         )
         log_weight = support_log_p.gather(1, answers.repeat(count)[:, None]).view(count, episodes)
-        log_weight = log_weight.sum(dim=1)[:, None].expand(count, questions)
+        log_weight = log_weight.sum(dim=1)
+        if self.config.symbol_likelihood:
+            log_weight = log_weight + self.symbol_log_likelihood(support, draws).sum(dim=1)
+        log_weight = log_weight[:, None].expand(count, questions)
+        if self.config.symbol_likelihood:
+            log_weight = log_weight + self.symbol_log_likelihood(inputs, draws)
         hidden = draws[:, None, :].expand(count, questions, -1)
         queries = inputs.repeat(count, 1)
 
@@ -408,6 +447,48 @@ class CSML(QuestionModel):
             hidden = self.intervene(hidden, data, task, kind)
         weight = torch.softmax(log_weight, dim=0)
         return (weight[..., None] * log_p(hidden).exp()).sum(dim=0)
+
+    @torch.no_grad()
+    def fit_symbol_equations(self, data: TaskTensors, threshold: float = 0.3) -> None:
+        """Each symbol with a varying hidden property among its learned parents (|W| >=
+        ``threshold``, the cut of ``property_graph``): its linear equation on those parents,
+        with an intercept, by least squares over the training support episodes with their true
+        properties, and its residuals' standard deviation. The graph step fits W to the same
+        linear structural model (Eq. 1), but with no intercept for roots that are not centred."""
+        parents = self.weights().abs() >= threshold
+        shots = data.support.shape[1]
+        symbols = self.encode(data.support.flatten(0, 1))
+        roots = data.properties.repeat_interleave(shots, dim=0)
+        regressors = torch.cat([symbols, roots, torch.ones(len(symbols), 1)], dim=1)
+        self.symbol_coefficients.zero_()
+        self.symbol_noise.fill_(1.0)
+        self.symbol_explained.zero_()
+        for node in range(self.symbols):
+            columns = parents[:, node].clone()
+            columns[self.symbols : self.symbols + self.properties] &= self.property_varies > 0
+            if not columns[self.symbols : self.symbols + self.properties].any():
+                continue
+            columns[-1] = True  # the outcome is nobody's parent: its column is the intercept
+            solution = torch.linalg.lstsq(regressors[:, columns], symbols[:, node, None]).solution
+            residual = symbols[:, node] - regressors[:, columns] @ solution[:, 0]
+            self.symbol_coefficients[node, columns] = solution[:, 0]
+            self.symbol_noise[node] = residual.std().clamp_min(1e-3)
+            self.symbol_explained[node] = True
+
+    def symbol_log_likelihood(self, inputs: torch.Tensor, draws: torch.Tensor) -> torch.Tensor:
+        """draws x episodes: the log-likelihood ``fit_symbol_equations``' equations give the
+        explained symbols of each episode (inputs: episodes x F) under each draw of the roots
+        (draws x P); 0 where no symbol has a hidden-property parent."""
+        symbols = self.encode(inputs)
+        explained = self.symbol_explained
+        coefficients = self.symbol_coefficients[explained]
+        k = self.symbols
+        from_symbols = symbols @ coefficients[:, :k].T + coefficients[:, -1]
+        from_roots = draws @ coefficients[:, k : k + self.properties].T
+        mean = from_symbols[None] + from_roots[:, None]
+        noise = self.symbol_noise[explained]
+        log_p = torch.distributions.Normal(mean, noise).log_prob(symbols[:, explained][None])
+        return log_p.sum(dim=-1)
 
     def intervene(
         self, hidden: torch.Tensor, data: TaskTensors, task: int | torch.Tensor, kind: str
@@ -497,10 +578,9 @@ def meta_train(model: CSML, train: QuestionSet, log_every: int = 0) -> list[floa
 def _refit_mechanism(model: CSML, data: TaskTensors) -> None:
     """``refit_steps`` full-batch Adam steps on the encoder and the reasoner: every training
     answer (support, prediction, and with ``interventional_weight`` the intervention and
-    counterfactual ones under do) from the task's true properties in the roots."""
+    counterfactual ones under do) from the task's true properties in the roots; then the
+    symbols' equations on the final encoder (``fit_symbol_equations``)."""
     config = model.config
-    if not config.refit_steps:
-        return
     encoder = [] if model.encoder is None else list(model.encoder.parameters())
     mechanism = [*encoder, *model.reasoner.parameters()]
     optimizer = torch.optim.Adam(mechanism, lr=config.refit_lr)
@@ -511,6 +591,7 @@ def _refit_mechanism(model: CSML, data: TaskTensors) -> None:
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+    model.fit_symbol_equations(data)
 
 
 def _true_property_losses(
