@@ -315,8 +315,10 @@ def test_scene_config_applies_the_validated_settings_then_overrides() -> None:
     assert (shuffle.encoder, shuffle.roots, shuffle.seed) == ("inputs", "adapted", 3)
     assert shuffle.interventional_roots == "true"
     assert scene_config("CausalWorld-Shuffle-v0", roots="posterior").roots == "posterior"
-    assert scene_config("CausalWorld-Ramp-v0") == CSMLConfig(encoder="inputs")
-    assert scene_config("CausalWorld-Tilt-v0") == CSMLConfig()
+    longer_refit = {"encoder": "inputs", "refit_steps": 1000, "refit_lr": 3e-3}
+    assert scene_config("CausalWorld-Ramp-v0") == CSMLConfig(**longer_refit)
+    assert scene_config("CausalWorld-Tilt-v0") == CSMLConfig(**longer_refit)
+    assert scene_config("CausalWorld-Gliders-v0") == CSMLConfig()
     with pytest.raises(ValueError, match=r"valid scenes: .*CausalWorld-Ramp-v0"):
         scene_config("CausalWorld-Ramps-v0")
     with pytest.raises(ValueError, match=r"unknown CSMLConfig fields \[.refit.\]"):
