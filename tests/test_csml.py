@@ -316,8 +316,10 @@ def test_scene_config_applies_the_validated_settings_then_overrides() -> None:
     assert shuffle.interventional_roots == "true"
     assert scene_config("CausalWorld-Shuffle-v0", roots="posterior").roots == "posterior"
     longer_refit = {"encoder": "inputs", "refit_steps": 1000, "refit_lr": 3e-3}
-    assert scene_config("CausalWorld-Ramp-v0") == CSMLConfig(**longer_refit)
-    assert scene_config("CausalWorld-Tilt-v0") == CSMLConfig(**longer_refit)
+    assert scene_config("CausalWorld-Ramp-v0") == CSMLConfig(**longer_refit, symbol_likelihood=True)
+    assert scene_config("CausalWorld-Tilt-v0") == CSMLConfig(
+        **longer_refit, root_prior="training", symbol_likelihood=True
+    )
     assert scene_config("CausalWorld-Gliders-v0") == CSMLConfig()
     with pytest.raises(ValueError, match=r"valid scenes: .*CausalWorld-Ramp-v0"):
         scene_config("CausalWorld-Ramps-v0")
