@@ -35,6 +35,13 @@ settings do and with the posterior over the roots weighed also by the learned eq
 symbols with a hidden-property parent (``symbol_likelihood``), its draws around the support
 estimate or from the training ranges (``root_prior``); the best is kept for a scene where it
 gains a point or more.
+
+    python benchmarks/csml_settings.py --part nsl [--scene ID ...]
+        [--results docs/results/nsl_settings.json]
+trains NSL (``graph="full"``) with CSML's settings for each scene and seed, and answers as
+those settings do and with the posterior without the symbols' likelihood, its draws around the
+support estimate or from the training ranges; NSL's own choice (``NSL_SETTINGS``) is the best
+where it gains a point or more.
 """
 
 from __future__ import annotations
@@ -63,7 +70,11 @@ POSTERIORS = {  # setting: (root_prior, symbol_likelihood)
     "symbol likelihood, estimate prior": ("estimate", True),
     "symbol likelihood, training prior": ("training", True),
 }
-CHOSEN = "the scene's chosen settings"
+CHOSEN = "the scene's chosen settings"  # CSML's (``SCENE_SETTINGS``), on NSL too
+NSL_POSTERIORS = {
+    "no symbol likelihood, estimate prior": ("estimate", False),
+    "no symbol likelihood, training prior": ("training", False),
+}
 KEEP_MARGIN = 0.01  # a setting beyond the scene's chosen ones must gain this much to be kept
 
 
@@ -120,21 +131,34 @@ def validate_refit(job: tuple[str, int]) -> dict[str, list[float]]:
     return results
 
 
-def validate_posterior(job: tuple[str, int]) -> dict[str, list[float]]:
-    """One scene and seed: ``COLUMNS`` answered with the scene's settings, then with the
-    posterior roots of each of ``POSTERIORS`` (the same trained model)."""
-    scene, seed = job
+def answer_with_posteriors(
+    scene: str, seed: int, graph: str, posteriors: dict[str, tuple[str, bool]]
+) -> dict[str, list[float]]:
+    """One scene and seed: ``COLUMNS`` of the model with the scene's chosen settings (CSML's)
+    on ``graph``, answered as those settings do, then with the posterior roots of each of
+    ``posteriors`` (setting: (root_prior, symbol_likelihood); the same trained model)."""
     torch.set_num_threads(1)
     train, validation = datasets(scene, seed)
-    model = CSML(train, scene_config(scene, seed=seed))
+    model = CSML(train, dataclasses.replace(scene_config(scene, seed=seed), graph=graph))
     meta_train(model, train)
     results = {CHOSEN: scores(model, validation)}
-    for setting, (prior, likelihood) in POSTERIORS.items():
+    for setting, (prior, likelihood) in posteriors.items():
         model.config = dataclasses.replace(
             model.config, roots="posterior", root_prior=prior, symbol_likelihood=likelihood
         )
         results[setting] = scores(model, validation)
     return results
+
+
+def validate_posterior(job: tuple[str, int]) -> dict[str, list[float]]:
+    """CSML's posterior settings (``POSTERIORS``) on one scene and seed."""
+    return answer_with_posteriors(*job, "learned", POSTERIORS)
+
+
+def validate_nsl(job: tuple[str, int]) -> dict[str, list[float]]:
+    """NSL (``graph="full"``) with CSML's settings, and without the symbols' likelihood
+    (``NSL_POSTERIORS``), on one scene and seed."""
+    return answer_with_posteriors(*job, "full", NSL_POSTERIORS)
 
 
 def validate(job: tuple[str, int]) -> dict[str, list[float]]:
@@ -164,6 +188,7 @@ PARTS = {
     ),
     "refit": (validate_refit, "docs/results/csml_refit.json"),
     "posterior": (validate_posterior, "docs/results/csml_posterior.json"),
+    "nsl": (validate_nsl, "docs/results/nsl_settings.json"),
 }
 
 
@@ -203,7 +228,7 @@ def main() -> None:
             print(f"| {setting} | " + " | ".join(cells) + f" | {overall:.3f} |")
         if grid:
             best = max(settings, key=lambda setting: settings[setting]["mean"])
-        elif args.part == "posterior":
+        elif args.part in ("posterior", "nsl"):
             top = max(settings, key=lambda setting: settings[setting]["mean"])
             gain = settings[top]["mean"] - settings[CHOSEN]["mean"]
             best = top if gain >= KEEP_MARGIN else CHOSEN

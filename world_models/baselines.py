@@ -8,7 +8,8 @@ trains on the training tasks' questions of all three kinds, as CSML does with it
 ``interventional_weight``, so the comparison is of structure, not of data; with
 ``interventional=False`` (CSML: ``interventional_weight=0``) only on the support episodes and
 prediction questions, the paper's regime, where the other two kinds are 0-shot in every sense.
-NSL, the paper's fixed-graph baseline, is CSML itself with ``CSMLConfig(graph="full")``.
+NSL, the paper's fixed-graph baseline, is CSML itself with ``CSMLConfig(graph="full")``
+(``scene_config(scene, graph="full")``: the scene's settings with NSL's own posterior).
 
 - ``MLPBaseline``: one MLP (two hidden layers of ``hidden`` units, CSML's encoder width) trained
   on all training tasks pooled; it ignores a task's support episodes at test time.
