@@ -39,9 +39,9 @@ gains a point or more.
     python benchmarks/csml_settings.py --part nsl [--scene ID ...]
         [--results docs/results/nsl_settings.json]
 trains NSL (``graph="full"``) with CSML's settings for each scene and seed, and answers as
-those settings do and with the posterior without the symbols' likelihood, its draws around the
-support estimate or from the training ranges; NSL's own choice (``NSL_SETTINGS``) is the best
-where it gains a point or more.
+those settings do and with the posterior with and without the symbols' likelihood, its draws
+around the support estimate or from the training ranges; NSL's own choice (``NSL_SETTINGS``)
+is the best where it gains a point or more.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ CHOSEN = "the scene's chosen settings"  # CSML's (``SCENE_SETTINGS``), on NSL to
 NSL_POSTERIORS = {
     "no symbol likelihood, estimate prior": ("estimate", False),
     "no symbol likelihood, training prior": ("training", False),
+    **POSTERIORS,
 }
 KEEP_MARGIN = 0.01  # a setting beyond the scene's chosen ones must gain this much to be kept
 
@@ -156,8 +157,8 @@ def validate_posterior(job: tuple[str, int]) -> dict[str, list[float]]:
 
 
 def validate_nsl(job: tuple[str, int]) -> dict[str, list[float]]:
-    """NSL (``graph="full"``) with CSML's settings, and without the symbols' likelihood
-    (``NSL_POSTERIORS``), on one scene and seed."""
+    """NSL (``graph="full"``) with CSML's settings, then each posterior of ``NSL_POSTERIORS``,
+    on one scene and seed."""
     return answer_with_posteriors(*job, "full", NSL_POSTERIORS)
 
 

@@ -243,6 +243,33 @@ def test_symbol_equations_fit_the_designer_s_proxy_on_its_learned_parent(
     assert (model.symbol_noise[torch.arange(model.symbols) != sand] == 1).all()
 
 
+def test_symbol_equations_survive_a_constant_parent(seesaw_questions) -> None:
+    """A symbol constant in the data (Seesaw's beam starts at rest) as a parent of the sand
+    makes the least squares rank-deficient; the equation must still be the payload's line
+    (the default CPU driver of ``torch.linalg.lstsq`` returned all zeros here)."""
+    train, _ = seesaw_questions
+    model = CSML(train, CSMLConfig(encoder="inputs"))
+    data = model.tensors(train)
+    sand = model.symbol_names.index("load_target")
+    still = model.symbol_names.index("beam_angular_velocity")
+    payload = model.symbols + list(train.manifest["property_variables"]).index("payload_mass")
+    assert data.support[..., still].abs().max() == 0
+    with torch.no_grad():
+        model.graph.zero_()
+        model.graph[payload, sand] = 0.8
+        model.graph[still, sand] = 0.8
+        model.graph[payload, -1] = 1.0
+    model.fit_symbol_equations(data)
+    shots = data.support.shape[1]
+    roots = data.properties[:, payload - model.symbols].repeat_interleave(shots).numpy()
+    slope, intercept = np.polyfit(roots, data.support.flatten(0, 1)[:, sand].numpy(), 1)
+    coefficients = model.symbol_coefficients[sand]
+    assert coefficients[payload].item() == pytest.approx(slope, rel=1e-4)
+    assert coefficients[-1].item() == pytest.approx(intercept, abs=1e-4)
+    assert coefficients[still].item() == 0
+    assert 0.3 < model.symbol_noise[sand].item() < 0.55
+
+
 def test_symbol_likelihood_lets_the_proxy_place_the_roots(seesaw_questions) -> None:
     """The hand-made mechanism of the test above, support answers that tell nothing and draws
     from the whole training range: only the equation sand = payload root (noise 0.05) can

@@ -520,7 +520,11 @@ class CSML(QuestionModel):
             if not columns[self.symbols : self.symbols + self.properties].any():
                 continue
             columns[-1] = True  # the outcome is nobody's parent: its column is the intercept
-            solution = torch.linalg.lstsq(regressors[:, columns], symbols[:, node, None]).solution
+            # gelsd (SVD): a parent constant in the data leaves the system rank-deficient,
+            # where the default CPU driver (gelsy) returned all zeros.
+            solution = torch.linalg.lstsq(
+                regressors[:, columns], symbols[:, node, None], driver="gelsd"
+            ).solution
             residual = symbols[:, node] - regressors[:, columns] @ solution[:, 0]
             self.symbol_coefficients[node, columns] = solution[:, 0]
             self.symbol_noise[node] = residual.std().clamp_min(1e-3)
