@@ -36,6 +36,14 @@ symbols with a hidden-property parent (``symbol_likelihood``), its draws around 
 estimate or from the training ranges (``root_prior``); the best is kept for a scene where it
 gains a point or more.
 
+    python benchmarks/csml_settings.py --part symbol-weight [--scene ID ...]
+        [--results docs/results/csml_symbol_weight.json]
+answers, with one model per scene and seed trained with the scene's chosen settings, with the
+posterior weighed by the symbols' likelihood raised to each of ``SYMBOL_WEIGHTS``
+(``symbol_weight``; under 1 the equations count for less against the support answers, with
+the scene's own ``root_prior``); the best is kept for a scene where it gains a point or more.
+Meant for the scenes whose chosen settings use the symbols' likelihood (Ramp, Seesaw, Tilt).
+
     python benchmarks/csml_settings.py --part nsl [--scene ID ...]
         [--results docs/results/nsl_settings.json]
 trains NSL (``graph="full"``) with CSML's settings for each scene and seed, and answers as
@@ -66,15 +74,19 @@ REFITS = (0, 200)
 ROOTS = ("adapted", "posterior")
 INTERVENTIONAL_ROOTS = ("adapted", "true")
 REFITS_LONG = ((200, 1e-3), (1000, 3e-3))  # (refit_steps, refit_lr)
-POSTERIORS = {  # setting: (root_prior, symbol_likelihood)
-    "symbol likelihood, estimate prior": ("estimate", True),
-    "symbol likelihood, training prior": ("training", True),
+POSTERIORS = {  # setting: its posterior's CSMLConfig fields
+    "symbol likelihood, estimate prior": {"root_prior": "estimate", "symbol_likelihood": True},
+    "symbol likelihood, training prior": {"root_prior": "training", "symbol_likelihood": True},
 }
 CHOSEN = "the scene's chosen settings"  # CSML's (``SCENE_SETTINGS``), on NSL too
 NSL_POSTERIORS = {
-    "no symbol likelihood, estimate prior": ("estimate", False),
-    "no symbol likelihood, training prior": ("training", False),
+    "no symbol likelihood, estimate prior": {"root_prior": "estimate", "symbol_likelihood": False},
+    "no symbol likelihood, training prior": {"root_prior": "training", "symbol_likelihood": False},
     **POSTERIORS,
+}
+SYMBOL_WEIGHTS = {
+    f"symbol weight {weight:g}": {"symbol_likelihood": True, "symbol_weight": weight}
+    for weight in (0.25, 0.5, 1.0, 2.0)
 }
 KEEP_MARGIN = 0.01  # a setting beyond the scene's chosen ones must gain this much to be kept
 
@@ -133,20 +145,18 @@ def validate_refit(job: tuple[str, int]) -> dict[str, list[float]]:
 
 
 def answer_with_posteriors(
-    scene: str, seed: int, graph: str, posteriors: dict[str, tuple[str, bool]]
+    scene: str, seed: int, graph: str, posteriors: dict[str, dict[str, bool | float | str]]
 ) -> dict[str, list[float]]:
     """One scene and seed: ``COLUMNS`` of the model with the scene's chosen settings (CSML's)
     on ``graph``, answered as those settings do, then with the posterior roots of each of
-    ``posteriors`` (setting: (root_prior, symbol_likelihood); the same trained model)."""
+    ``posteriors`` (setting: its CSMLConfig fields; the same trained model)."""
     torch.set_num_threads(1)
     train, validation = datasets(scene, seed)
     model = CSML(train, dataclasses.replace(scene_config(scene, seed=seed), graph=graph))
     meta_train(model, train)
     results = {CHOSEN: scores(model, validation)}
-    for setting, (prior, likelihood) in posteriors.items():
-        model.config = dataclasses.replace(
-            model.config, roots="posterior", root_prior=prior, symbol_likelihood=likelihood
-        )
+    for setting, fields in posteriors.items():
+        model.config = dataclasses.replace(model.config, roots="posterior", **fields)
         results[setting] = scores(model, validation)
     return results
 
@@ -154,6 +164,12 @@ def answer_with_posteriors(
 def validate_posterior(job: tuple[str, int]) -> dict[str, list[float]]:
     """CSML's posterior settings (``POSTERIORS``) on one scene and seed."""
     return answer_with_posteriors(*job, "learned", POSTERIORS)
+
+
+def validate_symbol_weight(job: tuple[str, int]) -> dict[str, list[float]]:
+    """CSML's posterior with the symbols' likelihood at each of ``SYMBOL_WEIGHTS``, on one
+    scene and seed."""
+    return answer_with_posteriors(*job, "learned", SYMBOL_WEIGHTS)
 
 
 def validate_nsl(job: tuple[str, int]) -> dict[str, list[float]]:
@@ -190,6 +206,7 @@ PARTS = {
     "refit": (validate_refit, "docs/results/csml_refit.json"),
     "posterior": (validate_posterior, "docs/results/csml_posterior.json"),
     "nsl": (validate_nsl, "docs/results/nsl_settings.json"),
+    "symbol-weight": (validate_symbol_weight, "docs/results/csml_symbol_weight.json"),
 }
 
 
@@ -229,7 +246,7 @@ def main() -> None:
             print(f"| {setting} | " + " | ".join(cells) + f" | {overall:.3f} |")
         if grid:
             best = max(settings, key=lambda setting: settings[setting]["mean"])
-        elif args.part in ("posterior", "nsl"):
+        elif args.part in ("posterior", "nsl", "symbol-weight"):
             top = max(settings, key=lambda setting: settings[setting]["mean"])
             gain = settings[top]["mean"] - settings[CHOSEN]["mean"]
             best = top if gain >= KEEP_MARGIN else CHOSEN

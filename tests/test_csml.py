@@ -100,6 +100,9 @@ def test_bad_inner_loop_setting_is_named(seesaw_questions) -> None:
         CSML(train, CSMLConfig(root_prior="uniform"))
     with pytest.raises(ValueError, match="they need roots='posterior'"):
         CSML(train, CSMLConfig(roots="adapted", symbol_likelihood=True))
+    for weight in (0.0, math.inf, math.nan):
+        with pytest.raises(ValueError, match="symbol_weight must be > 0 and finite"):
+            CSML(train, CSMLConfig(symbol_weight=weight))
 
 
 def test_one_support_episode_moves_the_start_less_than_five(seesaw_questions) -> None:
@@ -270,11 +273,11 @@ def test_symbol_equations_survive_a_constant_parent(seesaw_questions) -> None:
     assert 0.3 < model.symbol_noise[sand].item() < 0.55
 
 
-def test_symbol_likelihood_lets_the_proxy_place_the_roots(seesaw_questions) -> None:
-    """The hand-made mechanism of the test above, support answers that tell nothing and draws
-    from the whole training range: only the equation sand = payload root (noise 0.05) can
-    place the root, at the episodes' sand."""
-    train, _ = seesaw_questions
+def _proxy_model(train, noise: float, **config) -> tuple[CSML, object, int]:
+    """A CSML with a hand-made mechanism whose outcome is the first root's nearest of 0, 0.5, 1
+    (the support answers tell nothing for episodes with a first input over 100), and the
+    equation load_target = payload root (noise ``noise``); with its data and the symbol's
+    index."""
     centres = torch.tensor([0.0, 0.5, 1.0])
 
     def logits(params, inputs, hidden, outcome_only=False):
@@ -282,18 +285,24 @@ def test_symbol_likelihood_lets_the_proxy_place_the_roots(seesaw_questions) -> N
         silent = (inputs[:, :1] > 100.0).expand(-1, 3)
         return torch.where(silent, -torch.log(torch.tensor(3.0)), sharp)
 
+    model = CSML(train, CSMLConfig(encoder="inputs", root_prior="training", **config))
+    model.logits = logits
+    sand = model.symbol_names.index("load_target")
+    payload = list(train.manifest["property_variables"]).index("payload_mass")
+    assert payload == 0  # the mechanism above reads the first root
+    model.symbol_explained[sand] = True
+    model.symbol_coefficients[sand, model.symbols + payload] = 1.0
+    model.symbol_noise[sand] = noise
+    return model, model.tensors(train), sand
+
+
+def test_symbol_likelihood_lets_the_proxy_place_the_roots(seesaw_questions) -> None:
+    """Support answers that tell nothing and draws from the whole training range: only the
+    equation sand = payload root (noise 0.05) can place the root, at the episodes' sand."""
+    train, _ = seesaw_questions
     answers = {}
     for likelihood in (False, True):
-        config = CSMLConfig(encoder="inputs", root_prior="training", symbol_likelihood=likelihood)
-        model = CSML(train, config)
-        model.logits = logits
-        data = model.tensors(train)
-        sand = model.symbol_names.index("load_target")
-        payload = list(train.manifest["property_variables"]).index("payload_mass")
-        assert payload == 0  # the mechanism above reads the first root
-        model.symbol_explained[sand] = True
-        model.symbol_coefficients[sand, model.symbols + payload] = 1.0
-        model.symbol_noise[sand] = 0.05
+        model, data, sand = _proxy_model(train, 0.05, symbol_likelihood=likelihood)
         data.support[:2, :, 0] = 1e3
         for task, proxy in ((0, 0.9), (1, 0.1)):
             data.support[task, :, sand] = proxy
@@ -305,6 +314,23 @@ def test_symbol_likelihood_lets_the_proxy_place_the_roots(seesaw_questions) -> N
     questions = data.queries["prediction"].shape[1]
     assert answers[False] == [[1] * questions, [1] * questions]  # the prior's middle
     assert answers[True] == [[2] * questions, [0] * questions]
+
+
+def test_symbol_weight_tempers_the_equations_against_the_answers(seesaw_questions) -> None:
+    """Five support answers say the root is near 0, the sand of all six episodes says 0.9
+    (noise 0.02). The log-posterior is about -250 h^2 - 7500 w (0.9 - h)^2 for weight w: its
+    peak is at 0.87 for w = 1 (answer 2) and at 0.21 for w = 0.01 (answer 0)."""
+    train, _ = seesaw_questions
+    answers = {}
+    for weight in (1.0, 0.01):
+        model, data, sand = _proxy_model(train, 0.02, symbol_likelihood=True, symbol_weight=weight)
+        data.support_answer[0] = 0
+        data.support[0, :, sand] = 0.9
+        data.queries["prediction"][0, :, sand] = 0.9
+        probabilities = model.posterior_probabilities(data, 0, "prediction", None)
+        answers[weight] = probabilities.argmax(dim=1).tolist()
+    questions = data.queries["prediction"].shape[1]
+    assert answers == {1.0: [2] * questions, 0.01: [0] * questions}
 
 
 def test_true_property_losses_of_many_tasks_are_each_task_s_mean(seesaw_questions) -> None:
