@@ -44,6 +44,14 @@ posterior weighed by the symbols' likelihood raised to each of ``SYMBOL_WEIGHTS`
 the scene's own ``root_prior``); the best is kept for a scene where it gains a point or more.
 Meant for the scenes whose chosen settings use the symbols' likelihood (Ramp, Seesaw, Tilt).
 
+    python benchmarks/csml_settings.py --part censored [--scene ID ...]
+        [--results docs/results/csml_censored.json]
+trains CSML and NSL per scene and seed, each with its chosen settings, and answers as those do
+and with the symbols' equations read as censored where a symbol saturates
+(``censored_symbols``: refitted on the same trained model); kept for a scene where it gains
+CSML a point or more, and NSL takes CSML's choice unless the other gains NSL a point or more.
+Meant for the scenes whose posterior uses the symbols' likelihood.
+
     python benchmarks/csml_settings.py --part nsl [--scene ID ...]
         [--results docs/results/nsl_settings.json]
 trains NSL (``graph="full"``) with CSML's settings for each scene and seed, and answers as
@@ -88,6 +96,8 @@ SYMBOL_WEIGHTS = {
     f"symbol weight {weight:g}": {"symbol_likelihood": True, "symbol_weight": weight}
     for weight in (0.25, 0.5, 1.0, 2.0)
 }
+MODELS = {"CSML": "learned", "NSL": "full"}
+CENSORED = "censored symbols"
 KEEP_MARGIN = 0.01  # a setting beyond the scene's chosen ones must gain this much to be kept
 
 
@@ -172,6 +182,24 @@ def validate_symbol_weight(job: tuple[str, int]) -> dict[str, list[float]]:
     return answer_with_posteriors(*job, "learned", SYMBOL_WEIGHTS)
 
 
+def validate_censored(job: tuple[str, int]) -> dict[str, list[float]]:
+    """One scene and seed: CSML and NSL, each trained with its chosen settings, answered as they
+    do, then with the symbols' equations refitted and read as censored where a symbol
+    saturates (``censored_symbols``; the same trained models)."""
+    scene, seed = job
+    torch.set_num_threads(1)
+    train, validation = datasets(scene, seed)
+    results = {}
+    for name, graph in MODELS.items():
+        model = CSML(train, scene_config(scene, seed=seed, graph=graph))
+        meta_train(model, train)
+        results[name] = scores(model, validation)
+        model.config = dataclasses.replace(model.config, censored_symbols=True)
+        model.fit_symbol_equations(model.tensors(train))
+        results[f"{name}, {CENSORED}"] = scores(model, validation)
+    return results
+
+
 def validate_nsl(job: tuple[str, int]) -> dict[str, list[float]]:
     """NSL (``graph="full"``) with CSML's settings, then each posterior of ``NSL_POSTERIORS``,
     on one scene and seed."""
@@ -207,6 +235,7 @@ PARTS = {
     "posterior": (validate_posterior, "docs/results/csml_posterior.json"),
     "nsl": (validate_nsl, "docs/results/nsl_settings.json"),
     "symbol-weight": (validate_symbol_weight, "docs/results/csml_symbol_weight.json"),
+    "censored": (validate_censored, "docs/results/csml_censored.json"),
 }
 
 
@@ -256,6 +285,14 @@ def main() -> None:
             top = max(settings, key=lambda setting: settings[setting]["mean"])
             gain = settings[top]["mean"] - settings[current]["mean"]
             best = top if gain >= KEEP_MARGIN else current
+        elif args.part == "censored":
+            # NSL takes CSML's choice unless the other gains a point for NSL itself.
+            gain = settings[f"CSML, {CENSORED}"]["mean"] - settings["CSML"]["mean"]
+            best = {"CSML": CENSORED if gain >= KEEP_MARGIN else "as chosen"}
+            censored, plain = settings[f"NSL, {CENSORED}"]["mean"], settings["NSL"]["mean"]
+            gain = plain - censored if best["CSML"] == CENSORED else censored - plain
+            flip = {CENSORED: "as chosen", "as chosen": CENSORED}
+            best["NSL"] = flip[best["CSML"]] if gain >= KEEP_MARGIN else best["CSML"]
         else:
             adapted, true = (f"interventional roots {roots}" for roots in INTERVENTIONAL_ROOTS)
             gain = settings[true]["mean"] - settings[adapted]["mean"]

@@ -10,7 +10,16 @@ import torch
 from torch import nn
 
 from causal_gym.questions import generate
-from world_models.csml import CSML, CSMLConfig, _true_property_losses, meta_train, scene_config
+from world_models.csml import (
+    CSML,
+    CSMLConfig,
+    _true_property_losses,
+    censored_normal_log_prob,
+    fit_censored_line,
+    meta_train,
+    saturation_bounds,
+    scene_config,
+)
 
 
 def test_meta_training_learns_every_question_kind(seesaw_questions) -> None:
@@ -246,6 +255,30 @@ def test_symbol_equations_fit_the_designer_s_proxy_on_its_learned_parent(
     assert (model.symbol_noise[torch.arange(model.symbols) != sand] == 1).all()
 
 
+def test_censored_symbols_refit_the_clipped_proxy_s_equation(seesaw_questions) -> None:
+    """The sand of the test above piles at both ends of its range (the designer's clip):
+    with ``censored_symbols`` both bounds censor, and the maximum-likelihood line is steeper,
+    its noise wider, than least squares'."""
+    train, _ = seesaw_questions
+    sand = payload = None
+    fitted = {}
+    for censored in (False, True):
+        model = CSML(train, CSMLConfig(encoder="inputs", censored_symbols=censored))
+        data = model.tensors(train)
+        sand = model.symbol_names.index("load_target")
+        payload = model.symbols + list(train.manifest["property_variables"]).index("payload_mass")
+        with torch.no_grad():
+            model.graph.zero_()
+            model.graph[payload, sand] = 0.8
+            model.graph[payload, -1] = 1.0
+        model.fit_symbol_equations(data)
+        fitted[censored] = model.symbol_coefficients[sand, payload], model.symbol_noise[sand]
+        assert model.symbol_censored[sand].tolist() == [censored, censored]
+        assert not model.symbol_censored[torch.arange(model.symbols) != sand].any()
+    (plain_slope, plain_noise), (slope, noise) = fitted[False], fitted[True]
+    assert slope > 1.03 * plain_slope and noise > 1.03 * plain_noise, fitted
+
+
 def test_symbol_equations_survive_a_constant_parent(seesaw_questions) -> None:
     """A symbol constant in the data (Seesaw's beam starts at rest) as a parent of the sand
     makes the least squares rank-deficient; the equation must still be the payload's line
@@ -294,6 +327,48 @@ def _proxy_model(train, noise: float, **config) -> tuple[CSML, object, int]:
     model.symbol_coefficients[sand, model.symbols + payload] = 1.0
     model.symbol_noise[sand] = noise
     return model, model.tensors(train), sand
+
+
+def test_saturation_bounds_censor_only_a_piled_extreme() -> None:
+    bounds, censored = saturation_bounds(torch.tensor([0.0, 0.0, 0.3, 0.5, 1.0]))
+    assert censored.tolist() == [True, False]
+    assert bounds.tolist() == pytest.approx([1e-4, 1 - 1e-4])
+    assert saturation_bounds(torch.full((5,), 2.0))[1].tolist() == [False, False]
+
+
+def test_censored_likelihood_at_a_bound_is_the_tail_probability() -> None:
+    values = torch.tensor([1.0, 0.4, 0.0])
+    mean, noise = torch.tensor([0.8, 0.5, 0.1]), torch.tensor(0.2)
+    bounds, censored = torch.tensor([0.0, 1.0]), torch.tensor([True, True])
+    log_p = censored_normal_log_prob(values, mean, noise, bounds, censored)
+
+    def normal_cdf(x: float) -> float:
+        return 0.5 * math.erfc(-x / math.sqrt(2))
+
+    assert log_p[0].item() == pytest.approx(math.log(1 - normal_cdf((1.0 - 0.8) / 0.2)))
+    assert log_p[2].item() == pytest.approx(math.log(normal_cdf((0.0 - 0.1) / 0.2)))
+    gaussian = -0.5 * (0.1 / 0.2) ** 2 - math.log(0.2 * math.sqrt(2 * math.pi))
+    assert log_p[1].item() == pytest.approx(gaussian)
+    uncensored = censored_normal_log_prob(values, mean, noise, bounds, torch.tensor([False] * 2))
+    assert uncensored[0].item() == pytest.approx(-0.5 - math.log(0.2 * math.sqrt(2 * math.pi)))
+
+
+def test_censored_line_recovers_a_clipped_slope() -> None:
+    """y = clip(x + 0.15 z, 0, 1), the designer's proxy: least squares flattens the slope and
+    shrinks the noise; the censored fit recovers both."""
+    generator = torch.Generator().manual_seed(0)
+    x = torch.rand(2000, generator=generator)
+    y = (x + 0.15 * torch.randn(2000, generator=generator)).clamp(0, 1)
+    regressors = torch.stack([x, torch.ones_like(x)], dim=1)
+    line = torch.linalg.lstsq(regressors, y[:, None], driver="gelsd").solution[:, 0]
+    noise = (y - regressors @ line).std()
+    assert line[0].item() < 0.95 and noise.item() < 0.135
+    bounds, censored = saturation_bounds(y)
+    assert censored.tolist() == [True, True]
+    fitted, fitted_noise = fit_censored_line(regressors, y, bounds, censored, line, noise)
+    assert fitted[0].item() == pytest.approx(1.0, abs=0.02)
+    assert fitted[1].item() == pytest.approx(0.0, abs=0.02)
+    assert fitted_noise.item() == pytest.approx(0.15, abs=0.01)
 
 
 def test_symbol_likelihood_lets_the_proxy_place_the_roots(seesaw_questions) -> None:
@@ -378,8 +453,10 @@ def test_scene_config_applies_the_validated_settings_then_overrides() -> None:
     assert scene_config("CausalWorld-Ramp-v0", graph="full") == CSMLConfig(
         **longer_refit, graph="full", root_prior="training", symbol_likelihood=True
     )
+    seesaw = {"encoder": "inputs", "root_prior": "training", "symbol_likelihood": True}
+    assert scene_config("CausalWorld-Seesaw-v0") == CSMLConfig(**seesaw, censored_symbols=True)
     assert scene_config("CausalWorld-Seesaw-v0", graph="full") == CSMLConfig(
-        encoder="inputs", graph="full", root_prior="training", symbol_likelihood=True
+        **seesaw, graph="full", censored_symbols=True
     )
     assert scene_config("CausalWorld-Ramp-v0", graph="full", root_prior="estimate").root_prior == (
         "estimate"
