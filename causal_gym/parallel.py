@@ -13,12 +13,17 @@ finish, so a caller can write each result as soon as it exists:
 
 ``function`` must be importable by the workers (a module-level function of an installed
 package, or of the ``__main__`` script, which both backends ship by value) and each job and
-result must pickle. A job that raises re-raises in the caller, with the job named.
+result must pickle. A job that raises re-raises in the caller, with the job named. A local
+worker whose caller dies (a SIGKILLed sweep) exits within a second rather than finish its job:
+left running, it would write that job's files beside a resumed run's.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
@@ -60,7 +65,12 @@ def run_jobs(
 
 def _run_local(function: Callable[[Job], Any], jobs: list[Job], workers: int) -> Iterator:
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        min(workers, len(jobs)),
+        mp_context=context,
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         futures = {pool.submit(function, job): job for job in jobs}
         try:
             for future in as_completed(futures):
@@ -73,6 +83,18 @@ def _run_local(function: Callable[[Job], Any], jobs: list[Job], workers: int) ->
         finally:
             for future in futures:
                 future.cancel()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Pool initializer: end this worker once ``parent`` is no longer its parent (it died and the
+    worker was adopted); a SIGKILLed caller cannot stop its pool itself."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _apply(function: Callable[[Job], Any], job: Job) -> Any:
