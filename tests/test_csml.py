@@ -222,6 +222,26 @@ def test_posterior_roots_weigh_support_and_factual_answers(seesaw_questions) -> 
     assert moved.tolist() == [2 if q % 2 == 0 else 1 for q in range(questions)]
 
 
+def _fit_sand_equation(
+    train, extra_parents: tuple[str, ...] = (), **config
+) -> tuple[CSML, object, int, int]:
+    """CSML on Seesaw's inputs whose graph's only edges are payload_mass (and
+    ``extra_parents``) -> load_target and payload_mass -> outcome, with its symbols' equations
+    fitted; with its data and the sand's and the payload's nodes."""
+    model = CSML(train, CSMLConfig(encoder="inputs", **config))
+    data = model.tensors(train)
+    sand = model.symbol_names.index("load_target")
+    payload = model.symbols + list(train.manifest["property_variables"]).index("payload_mass")
+    with torch.no_grad():
+        model.graph.zero_()
+        model.graph[payload, sand] = 0.8
+        for name in extra_parents:
+            model.graph[model.symbol_names.index(name), sand] = 0.8
+        model.graph[payload, -1] = 1.0
+    model.fit_symbol_equations(data)
+    return model, data, sand, payload
+
+
 def test_symbol_equations_fit_the_designer_s_proxy_on_its_learned_parent(
     seesaw_questions,
 ) -> None:
@@ -231,15 +251,7 @@ def test_symbol_equations_fit_the_designer_s_proxy_on_its_learned_parent(
     equation: least squares on the root and an intercept, residual spread near 0.15 of the
     range."""
     train, _ = seesaw_questions
-    model = CSML(train, CSMLConfig(encoder="inputs"))
-    data = model.tensors(train)
-    sand = model.symbol_names.index("load_target")
-    payload = model.symbols + list(train.manifest["property_variables"]).index("payload_mass")
-    with torch.no_grad():
-        model.graph.zero_()
-        model.graph[payload, sand] = 0.8
-        model.graph[payload, -1] = 1.0
-    model.fit_symbol_equations(data)
+    model, data, sand, payload = _fit_sand_equation(train)
     assert model.symbol_explained.tolist() == [k == sand for k in range(model.symbols)]
     shots = data.support.shape[1]
     roots = data.properties[:, payload - model.symbols].repeat_interleave(shots).numpy()
@@ -260,18 +272,9 @@ def test_censored_symbols_refit_the_clipped_proxy_s_equation(seesaw_questions) -
     with ``censored_symbols`` both bounds censor, and the maximum-likelihood line is steeper,
     its noise wider, than least squares'."""
     train, _ = seesaw_questions
-    sand = payload = None
     fitted = {}
     for censored in (False, True):
-        model = CSML(train, CSMLConfig(encoder="inputs", censored_symbols=censored))
-        data = model.tensors(train)
-        sand = model.symbol_names.index("load_target")
-        payload = model.symbols + list(train.manifest["property_variables"]).index("payload_mass")
-        with torch.no_grad():
-            model.graph.zero_()
-            model.graph[payload, sand] = 0.8
-            model.graph[payload, -1] = 1.0
-        model.fit_symbol_equations(data)
+        model, _, sand, payload = _fit_sand_equation(train, censored_symbols=censored)
         fitted[censored] = model.symbol_coefficients[sand, payload], model.symbol_noise[sand]
         assert model.symbol_censored[sand].tolist() == [censored, censored]
         assert not model.symbol_censored[torch.arange(model.symbols) != sand].any()
@@ -284,18 +287,10 @@ def test_symbol_equations_survive_a_constant_parent(seesaw_questions) -> None:
     makes the least squares rank-deficient; the equation must still be the payload's line
     (the default CPU driver of ``torch.linalg.lstsq`` returned all zeros here)."""
     train, _ = seesaw_questions
-    model = CSML(train, CSMLConfig(encoder="inputs"))
-    data = model.tensors(train)
-    sand = model.symbol_names.index("load_target")
+    model, data, sand, payload = _fit_sand_equation(train, ("beam_angular_velocity",))
     still = model.symbol_names.index("beam_angular_velocity")
-    payload = model.symbols + list(train.manifest["property_variables"]).index("payload_mass")
     assert data.support[..., still].abs().max() == 0
-    with torch.no_grad():
-        model.graph.zero_()
-        model.graph[payload, sand] = 0.8
-        model.graph[still, sand] = 0.8
-        model.graph[payload, -1] = 1.0
-    model.fit_symbol_equations(data)
+    assert model.weights()[still, sand] == 0.8
     shots = data.support.shape[1]
     roots = data.properties[:, payload - model.symbols].repeat_interleave(shots).numpy()
     slope, intercept = np.polyfit(roots, data.support.flatten(0, 1)[:, sand].numpy(), 1)
