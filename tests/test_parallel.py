@@ -24,24 +24,32 @@ def test_a_failing_job_is_named() -> None:
         dict(run_jobs(math.sqrt, [4.0, -1.0], backend="local", workers=1))
 
 
-def _children(pid: int) -> list[int]:
-    """The live (not zombie) processes whose parent is ``pid``, from /proc."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[1]) == pid:
-            children.append(int(stat.parent.name))
-    return children
+def _state_and_parent(pid: int | str) -> tuple[str, int] | None:
+    """A process's state letter and parent pid from /proc; None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return fields[0], int(fields[1])
 
 
 def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    process = _state_and_parent(pid)
+    return process is not None and process[0] != "Z"
+
+
+def _pool_workers(parent: int) -> list[int]:
+    """The live spawned pool workers whose parent is ``parent``."""
+    workers = []
+    for folder in Path("/proc").glob("[0-9]*"):
+        try:
+            spawned = b"spawn_main" in (folder / "cmdline").read_bytes()
+        except OSError:
+            continue
+        process = _state_and_parent(folder.name)
+        if spawned and process is not None and process[0] != "Z" and process[1] == parent:
+            workers.append(int(folder.name))
+    return workers
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
@@ -57,11 +65,7 @@ def test_a_local_worker_exits_when_its_caller_is_killed() -> None:
     workers: list[int] = []
     while not workers and time.monotonic() < deadline:
         time.sleep(0.1)
-        workers = [
-            pid
-            for pid in _children(caller.pid)
-            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
-        ]
+        workers = _pool_workers(caller.pid)
     assert workers, "the pool never started its worker"
     time.sleep(1.0)  # the worker is in its job
     caller.send_signal(signal.SIGKILL)
