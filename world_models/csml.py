@@ -270,6 +270,8 @@ def censored_normal_log_prob(
     (``bounds``, ``censored``: ... x 2, broadcast over the values' last dimension's symbols)
     scores log P(at or beyond the bound) (the Tobit likelihood)."""
     log_p = torch.distributions.Normal(mean, noise).log_prob(values)
+    if not censored.any():  # the posterior's every call on scenes without saturating symbols
+        return log_p
     low, high = bounds[..., 0], bounds[..., 1]
     above = censored[..., 1] & (values >= high)
     log_p = torch.where(above, torch.special.log_ndtr((mean - high) / noise), log_p)
