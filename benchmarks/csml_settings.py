@@ -52,6 +52,15 @@ symbols' equations as Gaussian lines and as censored where a symbol saturates
 CSML a point or more, and NSL takes CSML's choice unless the other gains NSL a point or more.
 Meant for the scenes whose posterior uses the symbols' likelihood.
 
+    python benchmarks/csml_settings.py --part reading-bounds [--scene ID ...]
+        [--results docs/results/csml_reading_bounds.json]
+the same from pixels (a reader per seed, fitted as Table 1's on the training tasks' images and
+120 more tasks' of seed ``READER_SEED`` + 100 + s): Gaussian lines, censored where the readings
+themselves pile at an extreme (the truths handed to ``reading_bounds`` replaced by the
+readings), and censored where the true states do (``reading_bounds``, what
+``censored_symbols`` does from pixels); the rule chosen as in ``--part censored``, against the
+readings' own ties.
+
     python benchmarks/csml_settings.py --part nsl [--scene ID ...]
         [--results docs/results/nsl_settings.json]
 trains NSL (``graph="full"``) with CSML's settings for each scene and seed, and answers as
@@ -75,6 +84,7 @@ from causal_gym.files import write_json
 from causal_gym.parallel import run_jobs
 from causal_gym.questions import DESIGNS, QuestionSet, generate
 from world_models.csml import CSML, CSMLConfig, _refit_mechanism, meta_train, scene_config
+from world_models.perception import ReaderConfig, fit_reader
 
 COLUMNS = ("prediction_5shot", "prediction_1shot", "intervention", "counterfactual")
 ENCODERS = ("mlp", "inputs")
@@ -98,13 +108,15 @@ SYMBOL_WEIGHTS = {
 }
 MODELS = {"CSML": "learned", "NSL": "full"}
 GAUSSIAN, CENSORED = "Gaussian symbols", "censored symbols"
+READ_TIES = "censored symbols, bounds from the readings' ties"
+READER_SEED = 10_000  # the reader's extra tasks' seeds start here, as in Table 1's
 KEEP_MARGIN = 0.01  # a setting beyond the scene's chosen ones must gain this much to be kept
 
 
-def datasets(scene: str, seed: int) -> tuple[QuestionSet, QuestionSet]:
+def datasets(scene: str, seed: int, images: bool = False) -> tuple[QuestionSet, QuestionSet]:
     """The training tasks (train split, seed 100 + s) and the validation tasks (seed 300 + s)."""
-    train = generate(scene, "train", 100 + seed, 40, 5, 3, images=False, workers=1)
-    validation = generate(scene, "train", 300 + seed, 40, 5, 3, images=False, workers=1)
+    train = generate(scene, "train", 100 + seed, 40, 5, 3, images=images, workers=1)
+    validation = generate(scene, "train", 300 + seed, 40, 5, 3, images=images, workers=1)
     return train, validation
 
 
@@ -201,6 +213,32 @@ def validate_censored(job: tuple[str, int]) -> dict[str, list[float]]:
     return results
 
 
+def validate_reading_bounds(job: tuple[str, int]) -> dict[str, list[float]]:
+    """One scene and seed, from pixels: CSML and NSL, each trained with its chosen settings,
+    answered with the symbols' equations as Gaussian lines, censored from the readings' own
+    ties, and censored from the true states' (``reading_bounds``), on the same trained model."""
+    scene, seed = job
+    torch.set_num_threads(1)
+    train, validation = datasets(scene, seed, images=True)
+    more = generate(scene, "train", READER_SEED + 100 + seed, 120, images=True, workers=1)
+    reader = fit_reader(train, ReaderConfig(seed=seed), extra=[more])
+    results = {}
+    for name, graph in MODELS.items():
+        config = scene_config(scene, inputs="pixels", seed=seed, graph=graph)
+        model = CSML(train, config, reader)
+        meta_train(model, train)
+        data = model.tensors(train)
+        model.config = dataclasses.replace(model.config, censored_symbols=False)
+        model.fit_symbol_equations(data)
+        results[f"{name}, {GAUSSIAN}"] = scores(model, validation)
+        model.config = dataclasses.replace(model.config, censored_symbols=True)
+        model.fit_symbol_equations(dataclasses.replace(data, support_truth=data.support))
+        results[f"{name}, {READ_TIES}"] = scores(model, validation)
+        model.fit_symbol_equations(data)
+        results[f"{name}, {CENSORED}"] = scores(model, validation)
+    return results
+
+
 def validate_nsl(job: tuple[str, int]) -> dict[str, list[float]]:
     """NSL (``graph="full"``) with CSML's settings, then each posterior of ``NSL_POSTERIORS``,
     on one scene and seed."""
@@ -237,6 +275,7 @@ PARTS = {
     "nsl": (validate_nsl, "docs/results/nsl_settings.json"),
     "symbol-weight": (validate_symbol_weight, "docs/results/csml_symbol_weight.json"),
     "censored": (validate_censored, "docs/results/csml_censored.json"),
+    "reading-bounds": (validate_reading_bounds, "docs/results/csml_reading_bounds.json"),
 }
 
 
@@ -286,12 +325,13 @@ def main() -> None:
             top = max(settings, key=lambda setting: settings[setting]["mean"])
             gain = settings[top]["mean"] - settings[current]["mean"]
             best = top if gain >= KEEP_MARGIN else current
-        elif args.part == "censored":
+        elif args.part in ("censored", "reading-bounds"):
             # NSL takes CSML's choice unless the other gains a point for NSL itself.
+            current = GAUSSIAN if args.part == "censored" else READ_TIES
             mean = {key: settings[key]["mean"] for key in settings}
-            gain = mean[f"CSML, {CENSORED}"] - mean[f"CSML, {GAUSSIAN}"]
-            best = {"CSML": CENSORED if gain >= KEEP_MARGIN else GAUSSIAN}
-            other = GAUSSIAN if best["CSML"] == CENSORED else CENSORED
+            gain = mean[f"CSML, {CENSORED}"] - mean[f"CSML, {current}"]
+            best = {"CSML": CENSORED if gain >= KEEP_MARGIN else current}
+            other = current if best["CSML"] == CENSORED else CENSORED
             gain = mean[f"NSL, {other}"] - mean[f"NSL, {best['CSML']}"]
             best["NSL"] = other if gain >= KEEP_MARGIN else best["CSML"]
         else:

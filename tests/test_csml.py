@@ -17,6 +17,7 @@ from world_models.csml import (
     censored_normal_log_prob,
     fit_censored_line,
     meta_train,
+    reading_bounds,
     saturation_bounds,
     scene_config,
 )
@@ -329,6 +330,26 @@ def test_saturation_bounds_censor_only_a_piled_extreme() -> None:
     assert censored.tolist() == [True, False]
     assert bounds.tolist() == pytest.approx([1e-4, 1 - 1e-4])
     assert saturation_bounds(torch.full((5,), 2.0))[1].tolist() == [False, False]
+
+
+def test_reading_bounds_find_a_stop_the_reader_scatters_about() -> None:
+    """A beam on its stop (a third of the episodes at exactly 0), read with noise 0.02: the
+    readings never tie, so ``saturation_bounds`` misses the stop; ``reading_bounds`` finds it
+    from the true values and takes in the stopped episodes' scattered readings."""
+    generator = torch.Generator().manual_seed(0)
+    truths = torch.linspace(-0.5, 1.0, 600).clamp_min(0)
+    readings = truths + 0.02 * torch.randn(600, generator=generator)
+    assert saturation_bounds(readings)[1].tolist() == [False, False]
+    bounds, censored = reading_bounds(readings, truths)
+    assert censored.tolist() == [True, False]
+    stopped = readings[truths == 0]
+    assert bounds[0].item() == pytest.approx(stopped.mean() + 2 * stopped.std())
+    assert bounds[0].item() == pytest.approx(0.04, abs=0.005)
+    assert (stopped <= bounds[0]).float().mean().item() >= 0.95
+    assert bounds[1].item() == saturation_bounds(truths)[0][1].item()
+    # Readings biased low at the stop never move the bound out past the true values' own.
+    bounds, _ = reading_bounds(torch.where(truths == 0, truths - 0.5, readings), truths)
+    assert bounds[0].item() == saturation_bounds(truths)[0][0].item()
 
 
 def test_censored_likelihood_at_a_bound_is_the_tail_probability() -> None:

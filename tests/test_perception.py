@@ -17,6 +17,7 @@ from world_models.perception import (
     episode_images,
     fit_reader,
     read_images,
+    reader_units,
     reading_r2,
 )
 
@@ -139,6 +140,14 @@ def test_pixel_models_read_through_the_reader(seesaw_images) -> None:
     expected = (read_images(reader, images) - model.mean[:4]) / model.scale[:4]
     assert torch.allclose(data.support[0, :, :4], expected, atol=1e-5)
     assert data.support.shape[-1] == model.features == 4 + 1  # states' width, then the action
+    # What a perfect reader would give: the true states in the reader's units, then the model's.
+    states = torch.as_tensor(held_out["support_state"]).float()
+    mean, scale = reader_units(train)
+    truth = ((states - mean) / scale - model.mean[:4]) / model.scale[:4]
+    assert torch.allclose(data.support_truth[..., :4], truth, atol=1e-5)
+    assert torch.equal(data.support_truth[..., 4:], data.support[..., 4:])
+    from_state = CSML(train, CSMLConfig()).tensors(held_out)
+    assert from_state.support_truth is from_state.support
     # A constant's head adds no feature: standardised, its noise would be unit-variance noise.
     assert (data.support[..., :4][..., reader.head_gate == 0] == 0).all()
     with pytest.raises(ValueError, match="takes a reader"):

@@ -153,13 +153,22 @@ def episode_images(dataset: QuestionSet, prefix: str, frames: int = 1) -> np.nda
 def dataset_images(dataset: QuestionSet, frames: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     """Every episode's pictures in a dataset (support episodes and questions, N x H x W x
     3 ``frames`` uint8, see ``episode_images``) with its initial state (N x D)."""
-    prefixes = ("support", *KINDS)
-    pictures = [episode_images(dataset, p, frames) for p in prefixes]
+    pictures = [episode_images(dataset, p, frames) for p in ("support", *KINDS)]
     images = np.concatenate([x.reshape(-1, *x.shape[-3:]) for x in pictures])
-    states = np.concatenate(
-        [dataset[f"{p}_state"].reshape(-1, dataset[f"{p}_state"].shape[-1]) for p in prefixes]
-    )
-    return torch.as_tensor(images), torch.as_tensor(states).float()
+    return torch.as_tensor(images), _dataset_states(dataset)
+
+
+def _dataset_states(dataset: QuestionSet) -> torch.Tensor:
+    """Every episode's initial state (N x D), in ``dataset_images``' order."""
+    states = [dataset[f"{p}_state"] for p in ("support", *KINDS)]
+    return torch.as_tensor(np.concatenate([x.reshape(-1, x.shape[-1]) for x in states])).float()
+
+
+def reader_units(dataset: QuestionSet) -> tuple[torch.Tensor, torch.Tensor]:
+    """The mean and scale (D each) of ``dataset``'s states: a reader ``fit_reader`` fitted on
+    ``dataset`` reads an image as (state - mean) / scale."""
+    states = _dataset_states(dataset)
+    return states.mean(dim=0), states.std(dim=0) + 1e-6
 
 
 def fit_reader(
@@ -189,8 +198,7 @@ def fit_reader(
                 f"got {other.manifest['scene']}"
             )
     images, states = dataset_images(dataset, config.frames)
-    spread = states.std(dim=0)
-    mean, scale = states.mean(dim=0), spread + 1e-6
+    mean, scale = reader_units(dataset)
     if extra:
         more = [dataset_images(other, config.frames) for other in extra]
         images = torch.cat([images, *(pictures for pictures, _ in more)])
@@ -208,7 +216,7 @@ def fit_reader(
     pixels = images.float() / 255.0
     reader.pixel_mean.copy_(pixels.mean(dim=0))
     reader.pixel_scale.fill_(float(pixels.std(dim=0).mean()) + 1e-6)
-    reader.head_gate.copy_((spread > 1e-6).float())  # as ``reading_r2`` tells a constant
+    reader.head_gate.copy_((scale > 2e-6).float())  # as ``reading_r2`` tells a constant
     del pixels
     optimizer = torch.optim.Adam(reader.parameters(), lr=config.lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.steps)
@@ -237,9 +245,8 @@ def reading_r2(reader: ViTEncoder, train: QuestionSet, held_out: QuestionSet) ->
     """Per state variable, R^2 of a reader fitted on ``train`` reading ``held_out``'s images
     (its outputs mapped back to state units with ``train``'s statistics, as ``fit_reader``
     standardised them); NaN for a variable ``held_out`` holds constant."""
-    _, train_states = dataset_images(train, reader.frames)
     images, states = dataset_images(held_out, reader.frames)
-    mean, scale = train_states.mean(dim=0), train_states.std(dim=0) + 1e-6
+    mean, scale = reader_units(train)
     error = (read_images(reader, images) * scale + mean - states).pow(2).mean(dim=0)
     variance = states.var(dim=0)
     r2 = 1 - error / variance.clamp(min=1e-12)

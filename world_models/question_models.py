@@ -22,7 +22,7 @@ from torch import nn
 
 from causal_gym import SCENES, tasks
 from causal_gym.questions import QuestionSet
-from world_models.perception import ViTEncoder, episode_images, read_images
+from world_models.perception import ViTEncoder, episode_images, read_images, reader_units
 
 INPUTS = ("state", "pixels")
 KINDS = ("prediction", "intervention", "counterfactual")
@@ -43,6 +43,9 @@ class TaskTensors:
     targets: dict[str, torch.Tensor]  # kind -> T x Q (property index)
     values: dict[str, torch.Tensor]  # kind -> T x Q (scaled)
     factual_answer: torch.Tensor  # T x Q
+    # T x S x F: the support's true states (and actions) in ``support``'s units, what a perfect
+    # reader would read; ``support`` itself from state inputs.
+    support_truth: torch.Tensor
 
 
 class QuestionModel(nn.Module):
@@ -65,6 +68,8 @@ class QuestionModel(nn.Module):
             raise ValueError(f"the reader has {reader.symbols} heads, the scene {states} states")
         self.scene, self.input_kind = manifest["scene"], inputs
         self.reader = reader
+        if reader is not None:  # the reader's units, to compare readings with true states
+            self.reading_mean, self.reading_scale = reader_units(dataset)
         self.features = states + len(manifest["action_variables"])
         self.properties = len(manifest["property_variables"])
         scales = [_training_scale(self.scene, name) for name in manifest["property_variables"]]
@@ -84,8 +89,9 @@ class QuestionModel(nn.Module):
                 f"this model is for {self.scene}, the dataset is of {dataset.manifest['scene']}"
             )
         scale = lambda x: (x - self.mean) / self.scale  # noqa: E731
+        support = scale(self._inputs(dataset, "support"))
         return TaskTensors(
-            support=scale(self._inputs(dataset, "support")),
+            support=support,
             support_answer=torch.as_tensor(dataset["support_answer"]).long(),
             properties=self._scaled_properties(torch.as_tensor(dataset["properties"])),
             queries={kind: scale(self._inputs(dataset, kind)) for kind in KINDS},
@@ -93,7 +99,14 @@ class QuestionModel(nn.Module):
             targets={kind: torch.as_tensor(dataset[f"{kind}_target"]).long() for kind in CHANGED},
             values={kind: self._value(dataset, kind) for kind in CHANGED},
             factual_answer=torch.as_tensor(dataset["counterfactual_factual_answer"]).long(),
+            support_truth=support if self.reader is None else scale(self._truth(dataset)),
         )
+
+    def _truth(self, dataset: QuestionSet) -> torch.Tensor:
+        """T x S x F: the support's true initial states in the reader's units, and actions."""
+        state = torch.as_tensor(dataset["support_state"]).float()
+        action = torch.as_tensor(dataset["support_action"]).float()
+        return torch.cat([(state - self.reading_mean) / self.reading_scale, action], dim=-1)
 
     def _inputs(self, dataset: QuestionSet, prefix: str) -> torch.Tensor:
         """T x N x F: each episode's initial state (or its image's reading) and action."""
