@@ -143,7 +143,7 @@ def test_pixel_models_read_through_the_reader(seesaw_images) -> None:
     # What a perfect reader would give: the true states in the reader's units, then the model's.
     states = torch.as_tensor(held_out["support_state"]).float()
     mean, scale = reader_units(train)
-    truth = ((states - mean) / scale - model.mean[:4]) / model.scale[:4]
+    truth = ((states - mean) / scale * reader.head_gate - model.mean[:4]) / model.scale[:4]
     assert torch.allclose(data.support_truth[..., :4], truth, atol=1e-5)
     assert torch.equal(data.support_truth[..., 4:], data.support[..., 4:])
     from_state = CSML(train, CSMLConfig()).tensors(held_out)

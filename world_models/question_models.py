@@ -103,10 +103,12 @@ class QuestionModel(nn.Module):
         )
 
     def _truth(self, dataset: QuestionSet) -> torch.Tensor:
-        """T x S x F: the support's true initial states in the reader's units, and actions."""
+        """T x S x F: the support's true initial states in the reader's units (a constant one
+        at 0, as the reader reads it), and actions."""
         state = torch.as_tensor(dataset["support_state"]).float()
         action = torch.as_tensor(dataset["support_action"]).float()
-        return torch.cat([(state - self.reading_mean) / self.reading_scale, action], dim=-1)
+        read = (state - self.reading_mean) / self.reading_scale * self.reader.head_gate
+        return torch.cat([read, action], dim=-1)
 
     def _inputs(self, dataset: QuestionSet, prefix: str) -> torch.Tensor:
         """T x N x F: each episode's initial state (or its image's reading) and action."""
