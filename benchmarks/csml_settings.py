@@ -84,7 +84,7 @@ from causal_gym.files import write_json
 from causal_gym.parallel import run_jobs
 from causal_gym.questions import DESIGNS, QuestionSet, generate
 from world_models.csml import CSML, CSMLConfig, _refit_mechanism, meta_train, scene_config
-from world_models.perception import ReaderConfig, fit_reader
+from world_models.perception import ReaderConfig, ViTEncoder, fit_reader
 
 COLUMNS = ("prediction_5shot", "prediction_1shot", "intervention", "counterfactual")
 ENCODERS = ("mlp", "inputs")
@@ -200,40 +200,42 @@ def validate_censored(job: tuple[str, int]) -> dict[str, list[float]]:
     saturates (``censored_symbols``; the same trained models: training does not use them)."""
     scene, seed = job
     torch.set_num_threads(1)
-    train, validation = datasets(scene, seed)
-    results = {}
-    for name, graph in MODELS.items():
-        config = scene_config(scene, seed=seed, graph=graph, censored_symbols=False)
-        model = CSML(train, config)
-        meta_train(model, train)
-        results[f"{name}, {GAUSSIAN}"] = scores(model, validation)
-        model.config = dataclasses.replace(model.config, censored_symbols=True)
-        model.fit_symbol_equations(model.tensors(train))
-        results[f"{name}, {CENSORED}"] = scores(model, validation)
-    return results
+    return _censoring_scores(scene, seed, *datasets(scene, seed))
 
 
 def validate_reading_bounds(job: tuple[str, int]) -> dict[str, list[float]]:
-    """One scene and seed, from pixels: CSML and NSL, each trained with its chosen settings,
-    answered with the symbols' equations as Gaussian lines, censored from the readings' own
-    ties, and censored from the true states' (``reading_bounds``), on the same trained model."""
+    """One scene and seed, from pixels: as ``validate_censored``, with the readings' own ties
+    (change 16's rule) answered between the two."""
     scene, seed = job
     torch.set_num_threads(1)
     train, validation = datasets(scene, seed, images=True)
     more = generate(scene, "train", READER_SEED + 100 + seed, 120, images=True, workers=1)
     reader = fit_reader(train, ReaderConfig(seed=seed), extra=[more])
+    return _censoring_scores(scene, seed, train, validation, reader)
+
+
+def _censoring_scores(
+    scene: str,
+    seed: int,
+    train: QuestionSet,
+    validation: QuestionSet,
+    reader: ViTEncoder | None = None,
+) -> dict[str, list[float]]:
+    """CSML's and NSL's ``COLUMNS`` with the symbols' equations refitted as Gaussian lines,
+    from pixels then censored from the readings' own ties (the true states replaced by the
+    readings), then censored as ``censored_symbols`` does."""
+    inputs = "state" if reader is None else "pixels"
     results = {}
     for name, graph in MODELS.items():
-        config = scene_config(scene, inputs="pixels", seed=seed, graph=graph)
+        config = scene_config(scene, inputs=inputs, seed=seed, graph=graph, censored_symbols=False)
         model = CSML(train, config, reader)
         meta_train(model, train)
         data = model.tensors(train)
-        model.config = dataclasses.replace(model.config, censored_symbols=False)
-        model.fit_symbol_equations(data)
         results[f"{name}, {GAUSSIAN}"] = scores(model, validation)
         model.config = dataclasses.replace(model.config, censored_symbols=True)
-        model.fit_symbol_equations(dataclasses.replace(data, support_truth=data.support))
-        results[f"{name}, {READ_TIES}"] = scores(model, validation)
+        if reader is not None:
+            model.fit_symbol_equations(dataclasses.replace(data, support_truth=data.support))
+            results[f"{name}, {READ_TIES}"] = scores(model, validation)
         model.fit_symbol_equations(data)
         results[f"{name}, {CENSORED}"] = scores(model, validation)
     return results
