@@ -620,7 +620,8 @@ class CSML(QuestionModel):
         parents = self.weights().abs() >= threshold
         shots = data.support.shape[1]
         symbols = self.encode(data.support.flatten(0, 1))
-        truths = self.encode(data.support_truth.flatten(0, 1))
+        # From state the true states are the inputs themselves: no second encoding.
+        truths = symbols if self.reader is None else self.encode(data.support_truth.flatten(0, 1))
         roots = data.properties.repeat_interleave(shots, dim=0)
         regressors = torch.cat([symbols, roots, torch.ones(len(symbols), 1)], dim=1)
         self.symbol_coefficients.zero_()
