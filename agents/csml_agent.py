@@ -34,6 +34,7 @@ import dataclasses
 import io
 import json
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,23 @@ from world_models.dynamics import FactoredDynamics
 CHECKPOINT_FORMAT = "causal-gym CSMLAgent 1"
 # An episode's arrays: T + 1 states, then T actions, rewards and success flags.
 EPISODE_FIELDS = ("states", "actions", "rewards", "successes")
+
+
+# Settings that count something the agent divides by or loops over; the rest may be 0.
+_AT_LEAST_ONE = {
+    "hidden",
+    "explore_hold",
+    "batch_episodes",
+    "unroll",
+    "model_step",
+    "horizon",
+    "knots",
+    "population",
+    "elites",
+    "cem_iterations",
+    "replan_every",
+    "credit_grid",
+}
 
 
 @dataclass
@@ -79,6 +97,30 @@ class CSMLAgentConfig:
     credit_grid: int = 5
     proposal_radius: float = 1.0
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        for setting in dataclasses.fields(self):
+            value, default = getattr(self, setting.name), setting.default
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise ValueError(
+                        f"CSMLAgentConfig.{setting.name} must be a bool, got {value!r}"
+                    )
+                continue
+            valid = isinstance(
+                value, numbers.Integral if isinstance(default, int) else numbers.Real
+            )
+            if not valid or isinstance(value, bool) or not math.isfinite(value):
+                kind = "an int" if isinstance(default, int) else "a finite number"
+                raise ValueError(f"CSMLAgentConfig.{setting.name} must be {kind}, got {value!r}")
+            least = 1 if setting.name in _AT_LEAST_ONE else 0
+            if value < least or (setting.name == "learning_rate" and value == 0):
+                bound = "> 0" if setting.name == "learning_rate" else f">= {least}"
+                raise ValueError(f"CSMLAgentConfig.{setting.name} must be {bound}, got {value!r}")
+        if self.elites > self.population:
+            raise ValueError(
+                f"CSMLAgentConfig.elites ({self.elites}) must be <= population ({self.population})"
+            )
 
 
 @dataclass

@@ -9,8 +9,10 @@ A **cell** is one agent trained with one seed on one scene's ``train`` split for
 ``--eval-episodes`` deterministic episodes of each of ``--splits`` (default ``train``, ``test``,
 ``ood`` and ``surface``; episode seeds 1,000,000 + 10,000 x seed + i, the same at every
 checkpoint so that curves compare like with like). ``csml-no-credit`` is the CSML agent without
-counterfactual credit (the ablation). Agents stop at exactly the budget: PPO's last rollout is cut
-short rather than rounded up to a multiple of ``n_steps``.
+counterfactual credit (the ablation); ``--csml-config KEY=VALUE ...`` changes both CSML
+agents' ``CSMLAgentConfig`` settings (recorded in every cell and in ``rl_benchmark.json``).
+Agents stop at exactly the budget: PPO's last rollout is cut short rather than rounded up to a
+multiple of ``n_steps``.
 
 Cells run in ``--workers`` local processes (``--backend local``, the default) or as Ray tasks
 (``--backend ray``: a private Ray instance with ``--workers`` CPUs, or the running cluster at
@@ -45,7 +47,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +57,7 @@ import numpy as np
 import causal_gym
 from agents import checkpoints
 from agents.baselines import make_agent
-from agents.csml_agent import CSMLAgent
+from agents.csml_agent import CSMLAgent, CSMLAgentConfig
 from agents.evaluation import EpisodeLog, evaluate, true_dynamics_adjacency
 from causal_gym.files import atomic_write, write_json
 from causal_gym.parallel import BACKENDS, run_jobs
@@ -78,10 +80,15 @@ class Cell:
     eval_every: int
     eval_episodes: int
     splits: tuple[str, ...]
+    csml_config: tuple[tuple[str, Any], ...] = ()
 
     @property
     def name(self) -> str:
         return f"{self.agent}__{self.env}__seed{self.seed}"
+
+    def settings(self) -> dict[str, Any]:
+        """The cell as its JSON files record it."""
+        return {**asdict(self), "splits": list(self.splits), "csml_config": dict(self.csml_config)}
 
     def checkpoints(self) -> list[int]:
         """The env-step counts at which the agent is evaluated; the last is the budget."""
@@ -101,7 +108,7 @@ def run_cell(job: tuple[Cell, str]) -> dict[str, Any]:
 
     cell, partial = job[0], Path(job[1])
     torch.set_num_threads(1)
-    settings = {**asdict(cell), "splits": list(cell.splits)}
+    settings = cell.settings()
     manifest = checkpoints.read_manifest(partial) if cell.agent.startswith("csml") else None
     if manifest is not None and manifest.get("cell") != settings:
         raise ValueError(
@@ -116,7 +123,12 @@ def run_cell(job: tuple[Cell, str]) -> dict[str, Any]:
     if manifest is not None:
         agent = checkpoints.load(partial, manifest, train_env)
     elif cell.agent.startswith("csml"):
-        agent = CSMLAgent(train_env, seed=cell.seed, counterfactual_credit=cell.agent == "csml")
+        agent = CSMLAgent(
+            train_env,
+            seed=cell.seed,
+            counterfactual_credit=cell.agent == "csml",
+            **dict(cell.csml_config),
+        )
     else:
         agent = make_agent(cell.agent, train_env, seed=cell.seed)
     eval_envs = {split: gym.make(cell.env, task=split) for split in cell.splits}
@@ -172,7 +184,7 @@ def run_cell(job: tuple[Cell, str]) -> dict[str, Any]:
         agent.learn(cell.timesteps, callback=_sb3_checkpoints(cell.timesteps, evaluate_due))
     evaluate_due(cell.timesteps)
     result = {
-        **asdict(cell),
+        **settings,
         "env_steps": train_env.timesteps if cell.agent != "random" else cell.timesteps,
         "train_seconds": clock["train"],
         "evaluations": evaluations,
@@ -423,6 +435,13 @@ def main(argv: list[str] | None = None) -> None:
         "--address", help="a running Ray cluster (auto, or HEAD:6379); with --backend ray"
     )
     parser.add_argument("--cpus-per-cell", type=float, default=1.0, help="Ray's CPU request")
+    parser.add_argument(
+        "--csml-config",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="CSMLAgentConfig settings for the csml agents (e.g. sparsity=0.001)",
+    )
     args = parser.parse_args(argv)
     if args.address is not None and args.backend != "ray":
         parser.error("--address needs --backend ray")
@@ -431,6 +450,12 @@ def main(argv: list[str] | None = None) -> None:
     for flag in ("seeds", "timesteps", "eval_every", "eval_episodes", "workers"):
         if getattr(args, flag) < 1:
             parser.error(f"--{flag.replace('_', '-')} must be >= 1, got {getattr(args, flag)}")
+    try:
+        csml_config = parse_csml_config(args.csml_config)
+    except ValueError as error:
+        parser.error(str(error))
+    if csml_config and not any(agent.startswith("csml") for agent in args.agents):
+        parser.error("--csml-config needs a csml agent in --agents")
     command = "python examples/benchmark.py " + " ".join(argv if argv is not None else sys.argv[1:])
 
     cells = [
@@ -442,6 +467,7 @@ def main(argv: list[str] | None = None) -> None:
             args.eval_every,
             args.eval_episodes,
             tuple(args.splits),
+            csml_config if agent.startswith("csml") else (),
         )
         for env_id in args.envs
         for agent in args.agents
@@ -483,6 +509,7 @@ def main(argv: list[str] | None = None) -> None:
             "eval_every": args.eval_every,
             "eval_episodes": args.eval_episodes,
             "target_success": TARGET_SUCCESS,
+            "csml_config": dict(csml_config),
             "runs": per_seed_runs(results),
             "aggregate": rows,
         },
@@ -492,6 +519,41 @@ def main(argv: list[str] | None = None) -> None:
     plot_curves(results, args.out / "success_curves.png")
     print(summary)
     print(f"wrote {args.out}/results.csv, rl_benchmark.json, summary.md, success_curves.png")
+
+
+def parse_csml_config(pairs: list[str]) -> tuple[tuple[str, Any], ...]:
+    """``KEY=VALUE`` strings as ``CSMLAgentConfig`` overrides, typed as the setting's default.
+
+    ``seed`` and ``counterfactual_credit`` are not settable: ``--seeds`` and the agent's name
+    (``csml`` or ``csml-no-credit``) decide them.
+    """
+    defaults = {
+        setting.name: setting.default
+        for setting in fields(CSMLAgentConfig)
+        if setting.name not in ("seed", "counterfactual_credit")
+    }
+    config: dict[str, Any] = {}
+    for pair in pairs:
+        key, separator, text = pair.partition("=")
+        if not separator or key not in defaults:
+            raise ValueError(
+                f"--csml-config takes KEY=VALUE with KEY one of {', '.join(defaults)}; got {pair!r}"
+            )
+        default = defaults[key]
+        try:
+            if isinstance(default, bool):
+                if text.lower() not in ("true", "false"):
+                    raise ValueError
+                value: Any = text.lower() == "true"
+            else:
+                value = type(default)(text)
+        except ValueError:
+            raise ValueError(
+                f"--csml-config {key} takes {type(default).__name__} values, got {text!r}"
+            ) from None
+        config[key] = value
+    CSMLAgentConfig(**config)
+    return tuple(sorted(config.items()))
 
 
 def _record_run(path: Path, command: str) -> None:
@@ -516,8 +578,10 @@ def _load_cell(path: Path, cell: Cell) -> dict[str, Any] | None:
         raise ValueError(
             f"{path} is not valid JSON ({error}); delete it to rerun the cell"
         ) from None
-    settings = {key: result.get(key) for key in asdict(cell)}
-    if settings != {**asdict(cell), "splits": list(cell.splits)}:
+    expected = cell.settings()
+    # Cells written before --csml-config existed ran the default configuration.
+    settings = {key: result.get(key, {} if key == "csml_config" else None) for key in expected}
+    if settings != expected:
         raise ValueError(
             f"{path} was run with other settings ({settings}); use another --out or delete it"
         )

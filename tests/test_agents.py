@@ -129,6 +129,23 @@ def test_bad_observations_and_envs_are_refused(trained) -> None:
         agent.learn(0)
 
 
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"sparsity": -0.01}, "sparsity must be >= 0"),
+        ({"sparsity": float("nan")}, "sparsity must be a finite number"),
+        ({"population": 0}, "population must be >= 1"),
+        ({"hidden": 3.5}, "hidden must be an int"),
+        ({"learning_rate": 0.0}, "learning_rate must be > 0"),
+        ({"counterfactual_credit": 1}, "counterfactual_credit must be a bool"),
+        ({"elites": 200}, r"elites \(200\) must be <= population \(128\)"),
+    ],
+)
+def test_bad_settings_are_refused_by_name(setting, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        CSMLAgent(gym.make("CausalWorld-Ramp-v0"), **setting)
+
+
 def test_abduction_replays_the_factual_episode(trained) -> None:
     """Counterfactual replay with the factual actions and the abducted residuals gives back
     the factual states (up to rounding): the model's counterfactuals start from the truth."""

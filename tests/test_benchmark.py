@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +101,29 @@ def test_steps_to_80_ratio_uses_the_best_baseline_and_says_when_it_is_a_bound(tm
         "value": 100.0,
         "at_least": True,
     }
+
+
+def test_csml_config_is_typed_checked_and_part_of_the_cell(tmp_path) -> None:
+    config = benchmark.parse_csml_config(["sparsity=0", "population=64", "elites=8"])
+    assert config == (("elites", 8), ("population", 64), ("sparsity", 0.0))
+    with pytest.raises(ValueError, match="KEY one of context_dim, hidden"):
+        benchmark.parse_csml_config(["seed=3"])
+    with pytest.raises(ValueError, match=r"population takes int values, got '6\.5'"):
+        benchmark.parse_csml_config(["population=6.5"])
+    with pytest.raises(ValueError, match="sparsity must be >= 0"):
+        benchmark.parse_csml_config(["sparsity=-1"])
+
+    default = benchmark.Cell("csml", "CausalWorld-Ramp-v0", 0, 300, 150, 1, ("test",))
+    changed = benchmark.Cell(**{**asdict(default), "csml_config": config})
+    path = tmp_path / "cell.json"
+    # A cell written before the flag existed has no csml_config: it ran the defaults.
+    older = {key: value for key, value in default.settings().items() if key != "csml_config"}
+    path.write_text(json.dumps(older))
+    assert benchmark._load_cell(path, default) == older
+    with pytest.raises(ValueError, match="other settings"):
+        benchmark._load_cell(path, changed)
+    path.write_text(json.dumps(changed.settings()))
+    assert benchmark._load_cell(path, changed)["csml_config"] == dict(config)
 
 
 def run_benchmark(argv: list[str]) -> subprocess.CompletedProcess:
