@@ -14,7 +14,8 @@ Read top to bottom, one episode of ``learn``:
    step on batches of whole episodes; each episode's context is adapted on its first k
    transitions (k uniform in 0-``adapt_transitions``) and the loss is every transition's
    prediction error under it, plus the reward and success heads' losses and the gates' L1
-   penalty. Each update draws the dynamics graph's edges from the gates
+   penalty (``sparsity``; the edge logits take their own Adam step, ``gate_learning_rate``).
+   Each update draws the dynamics graph's edges from the gates
    (``FactoredDynamics.sample_edges``), so a gate stays open only where the data needs the
    edge; acting and planning use the graph itself, the edges whose gate is above 0.5.
 3. **Counterfactual credit** after a failed episode (``counterfactual_credit``): abduct the
@@ -78,13 +79,14 @@ class CSMLAgentConfig:
     random_episodes: int = 10
     explore_hold: int = 10
     learning_rate: float = 1e-3
+    gate_learning_rate: float = 1e-3
     updates_per_step: float = 0.3
     batch_episodes: int = 16
     adapt_transitions: int = 10
     unroll: int = 16
     inner_steps: int = 2
     inner_lr: float = 0.5
-    sparsity: float = 1e-2
+    sparsity: float = 1e-3
     model_step: int = 5
     horizon: int = 6
     knots: int = 6
@@ -114,8 +116,9 @@ class CSMLAgentConfig:
                 kind = "an int" if isinstance(default, int) else "a finite number"
                 raise ValueError(f"CSMLAgentConfig.{setting.name} must be {kind}, got {value!r}")
             least = 1 if setting.name in _AT_LEAST_ONE else 0
-            if value < least or (setting.name == "learning_rate" and value == 0):
-                bound = "> 0" if setting.name == "learning_rate" else f">= {least}"
+            positive = setting.name in ("learning_rate", "gate_learning_rate")
+            if value < least or (positive and value == 0):
+                bound = "> 0" if positive else f">= {least}"
                 raise ValueError(f"CSMLAgentConfig.{setting.name} must be {bound}, got {value!r}")
         if self.elites > self.population:
             raise ValueError(
@@ -162,7 +165,12 @@ class CSMLAgent:
         self.model.set_bounds(
             torch.as_tensor(env.observation_space.low), torch.as_tensor(env.observation_space.high)
         )
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate)
+        gates = [self.model.edge_logits]
+        weights = [p for p in self.model.parameters() if p is not self.model.edge_logits]
+        self.optimizer = torch.optim.Adam(
+            [{"params": weights}, {"params": gates, "lr": config.gate_learning_rate}],
+            lr=config.learning_rate,
+        )
         self.episodes: list[dict[str, np.ndarray]] = []
         self.proposals: list[tuple[np.ndarray, np.ndarray]] = []
         self.num_timesteps = 0

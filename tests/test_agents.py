@@ -146,6 +146,14 @@ def test_bad_settings_are_refused_by_name(setting, message) -> None:
         CSMLAgent(gym.make("CausalWorld-Ramp-v0"), **setting)
 
 
+def test_the_gates_take_their_own_step_size() -> None:
+    agent = CSMLAgent(gym.make("CausalWorld-Tilt-v0"), learning_rate=2e-3, gate_learning_rate=1e-2)
+    weights, gates = agent.optimizer.param_groups
+    assert gates["lr"] == 1e-2 and gates["params"] == [agent.model.edge_logits]
+    assert weights["lr"] == 2e-3
+    assert len(weights["params"]) + 1 == len(list(agent.model.parameters()))
+
+
 def test_abduction_replays_the_factual_episode(trained) -> None:
     """Counterfactual replay with the factual actions and the abducted residuals gives back
     the factual states (up to rounding): the model's counterfactuals start from the truth."""
