@@ -87,8 +87,14 @@ class Cell:
         return f"{self.agent}__{self.env}__seed{self.seed}"
 
     def settings(self) -> dict[str, Any]:
-        """The cell as its JSON files record it."""
-        return {**asdict(self), "splits": list(self.splits), "csml_config": dict(self.csml_config)}
+        """The cell as its JSON files record it. A CSML cell records its whole configuration,
+        not only the overrides, so that a cell run under other defaults is never resumed as
+        this one."""
+        config: dict[str, Any] = {}
+        if self.agent.startswith("csml"):
+            config = asdict(CSMLAgentConfig(**dict(self.csml_config)))
+            del config["seed"], config["counterfactual_credit"]
+        return {**asdict(self), "splits": list(self.splits), "csml_config": config}
 
     def checkpoints(self) -> list[int]:
         """The env-step counts at which the agent is evaluated; the last is the budget."""
@@ -579,8 +585,7 @@ def _load_cell(path: Path, cell: Cell) -> dict[str, Any] | None:
             f"{path} is not valid JSON ({error}); delete it to rerun the cell"
         ) from None
     expected = cell.settings()
-    # Cells written before --csml-config existed ran the default configuration.
-    settings = {key: result.get(key, {} if key == "csml_config" else None) for key in expected}
+    settings = {key: result.get(key) for key in expected}
     if settings != expected:
         raise ValueError(
             f"{path} was run with other settings ({settings}); use another --out or delete it"

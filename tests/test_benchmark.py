@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agents.csml_agent import CSMLAgentConfig
+
 pytest.importorskip("rliable")
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -115,15 +117,23 @@ def test_csml_config_is_typed_checked_and_part_of_the_cell(tmp_path) -> None:
 
     default = benchmark.Cell("csml", "CausalWorld-Ramp-v0", 0, 300, 150, 1, ("test",))
     changed = benchmark.Cell(**{**asdict(default), "csml_config": config})
+    assert default.settings()["csml_config"]["sparsity"] == CSMLAgentConfig().sparsity
+    assert changed.settings()["csml_config"]["population"] == 64
     path = tmp_path / "cell.json"
-    # A cell written before the flag existed has no csml_config: it ran the defaults.
-    older = {key: value for key, value in default.settings().items() if key != "csml_config"}
-    path.write_text(json.dumps(older))
-    assert benchmark._load_cell(path, default) == older
+    path.write_text(json.dumps(default.settings()))
+    assert benchmark._load_cell(path, default) == default.settings()
     with pytest.raises(ValueError, match="other settings"):
         benchmark._load_cell(path, changed)
-    path.write_text(json.dumps(changed.settings()))
-    assert benchmark._load_cell(path, changed)["csml_config"] == dict(config)
+    # A cell written under other defaults (or before cells recorded their configuration) is
+    # refused, not resumed as one of today's.
+    older = default.settings()
+    older["csml_config"] = {**older["csml_config"], "sparsity": 0.01}
+    for written in (older, {k: v for k, v in older.items() if k != "csml_config"}):
+        path.write_text(json.dumps(written))
+        with pytest.raises(ValueError, match="other settings"):
+            benchmark._load_cell(path, default)
+    ppo = benchmark.Cell("ppo", "CausalWorld-Ramp-v0", 0, 300, 150, 1, ("test",))
+    assert ppo.settings()["csml_config"] == {}
 
 
 def run_benchmark(argv: list[str]) -> subprocess.CompletedProcess:
