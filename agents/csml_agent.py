@@ -13,8 +13,11 @@ Read top to bottom, one episode of ``learn``:
 2. **Fit the model** (``world_models.dynamics``): ``updates_per_step`` gradient steps per env
    step on batches of whole episodes; each episode's context is adapted on its first k
    transitions (k uniform in 0-``adapt_transitions``) and the loss is every transition's
-   prediction error under it, plus the reward and success heads' losses and the gates' L1
-   penalty (``sparsity``; the edge logits take their own Adam step, ``gate_learning_rate``).
+   prediction error under it, one model step and ``unroll`` steps open loop (the mean squared
+   error, or with ``variable_likelihood`` each variable's log mean squared error, which values
+   an edge by the share of its variable's error it removes), plus the reward and success
+   heads' losses and the gates' L1 penalty (``sparsity``; the edge logits take their own Adam
+   step, ``gate_learning_rate``).
    Each update draws the dynamics graph's edges from the gates
    (``FactoredDynamics.sample_edges``), so a gate stays open only where the data needs the
    edge; acting and planning use the graph itself, the edges whose gate is above 0.5.
@@ -46,7 +49,11 @@ import numpy as np
 import torch
 
 from causal_gym.files import atomic_write
-from world_models.dynamics import FactoredDynamics
+from world_models.dynamics import (
+    FactoredDynamics,
+    masked_mean_squared,
+    variable_log_likelihood,
+)
 
 CHECKPOINT_FORMAT = "causal-gym CSMLAgent 1"
 # An episode's arrays: T + 1 states, then T actions, rewards and success flags.
@@ -79,14 +86,15 @@ class CSMLAgentConfig:
     random_episodes: int = 10
     explore_hold: int = 10
     learning_rate: float = 1e-3
-    gate_learning_rate: float = 1e-3
+    gate_learning_rate: float = 1e-2
     updates_per_step: float = 0.3
     batch_episodes: int = 16
     adapt_transitions: int = 10
     unroll: int = 16
     inner_steps: int = 2
     inner_lr: float = 0.5
-    sparsity: float = 1e-3
+    sparsity: float = 3e-2
+    variable_likelihood: bool = True
     model_step: int = 5
     horizon: int = 6
     knots: int = 6
@@ -480,11 +488,19 @@ class CSMLAgent:
                 differentiable=True,
                 edges=edges,
             )
-            dynamics = model.transition_loss(
-                batch["states"], batch["actions"], batch["next_states"], context, mask, edges
-            ).mean()
+            # The one-step term is built before the unrolled one so that runs with the mean
+            # squared error reproduce earlier ones to the bit (autograd sums in build order).
+            if config.variable_likelihood:
+                errors = model.transition_errors(
+                    batch["states"], batch["actions"], batch["next_states"], context, edges
+                )
+                dynamics = variable_log_likelihood(errors, mask)
+            else:
+                dynamics = model.transition_loss(
+                    batch["states"], batch["actions"], batch["next_states"], context, mask, edges
+                ).mean()
             starts = (torch.rand(len(indices)) * mask.sum(1)).long()
-            dynamics = dynamics + model.unrolled_loss(
+            unrolled, valid = model.unrolled_errors(
                 batch["trajectories"],
                 batch["actions"],
                 context,
@@ -493,6 +509,8 @@ class CSMLAgent:
                 config.unroll,
                 edges,
             )
+            score = variable_log_likelihood if config.variable_likelihood else masked_mean_squared
+            dynamics = dynamics + score(unrolled, valid)
             reward, success = model.head_outputs(batch["states"], batch["next_states"])
             reward_loss = ((reward - batch["rewards"]) / model.reward_scale) ** 2
             success_loss = torch.nn.functional.binary_cross_entropy_with_logits(

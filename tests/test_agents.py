@@ -1,6 +1,7 @@
 """agents: the CSML world-model agent, the SB3 baseline factory, evaluation; train_agent.py."""
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,11 @@ from agents.evaluation import (
     wilson_interval,
     window_fixes,
 )
-from world_models.dynamics import FactoredDynamics
+from world_models.dynamics import (
+    LIKELIHOOD_ERROR_FLOOR,
+    FactoredDynamics,
+    variable_log_likelihood,
+)
 from world_models.graph_metrics import lagged_shd, window_graph
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -239,6 +244,67 @@ def test_training_on_drawn_edges_keeps_only_the_inputs_the_data_needs() -> None:
         optimizer.step()
     needed = torch.tensor([[0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 0, 0]], dtype=torch.float32)
     assert torch.equal(model.edge_mask(), needed), model.gates()
+
+
+def _fit_gates(likelihood: bool, penalty: float) -> FactoredDynamics:
+    """x0 changes with x1 and, a little, with the action (3% of its change's variance); x1
+    with the action; x2 by noise alone. Noise is 1% of a unit change."""
+    torch.manual_seed(0)
+    episodes, steps = 64, 20
+    states = torch.randn(episodes, steps, 3)
+    actions = torch.rand(episodes, steps, 1) * 2 - 1
+    change = torch.stack(
+        [
+            states[..., 1] + 0.3 * actions[..., 0],
+            0.8 * actions[..., 0],
+            torch.zeros(episodes, steps),
+        ],
+        -1,
+    )
+    next_states = states + change + 0.01 * torch.randn(episodes, steps, 3)
+    model = FactoredDynamics(3, 1, context_dim=1, hidden=16)
+    model.fit_normaliser(
+        states.reshape(-1, 3), next_states.reshape(-1, 3), torch.ones(2), torch.ones(2)
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    context, mask = torch.zeros(episodes, 1), torch.ones(episodes, steps)
+    for _ in range(800):
+        edges = model.sample_edges()
+        if likelihood:
+            errors = model.transition_errors(states, actions, next_states, context, edges)
+            loss = variable_log_likelihood(errors, mask)
+        else:
+            loss = model.transition_loss(states, actions, next_states, context, mask, edges)
+            loss = loss.mean()
+        loss = loss + penalty * model.gates().sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return model
+
+
+def test_the_per_variable_likelihood_keeps_an_edge_that_removes_a_small_error() -> None:
+    """The action explains 3% of x0's change, nearly all of what x1 leaves unexplained. Under
+    the mean squared error that is worth 0.01 per update, and an L1 penalty of 0.1 closes the
+    edge (as the penalty closed Tilt's brake -> sled_x); under the per-variable likelihood it
+    is worth 1/2 log(0.03 / noise), and the graph is exactly the needed one."""
+    needed = torch.tensor([[0, 1, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0]], dtype=torch.float32)
+    assert torch.equal(_fit_gates(likelihood=True, penalty=0.1).edge_mask(), needed)
+    without_small_edge = needed.clone()
+    without_small_edge[0, 3] = 0
+    assert torch.equal(_fit_gates(likelihood=False, penalty=0.1).edge_mask(), without_small_edge)
+
+
+def test_variable_log_likelihood_is_half_the_log_of_each_variables_masked_error() -> None:
+    errors = torch.tensor([[[1.0, 4.0], [3.0, 8.0], [100.0, 100.0]]])
+    mask = torch.tensor([[1.0, 1.0, 0.0]])
+    expected = 0.5 * (
+        math.log(2.0 + LIKELIHOOD_ERROR_FLOOR) + math.log(6.0 + LIKELIHOOD_ERROR_FLOOR)
+    )
+    assert float(variable_log_likelihood(errors, mask)) == pytest.approx(expected)
+    # A variable predicted exactly stays finite, at the floor.
+    exact = variable_log_likelihood(torch.zeros(1, 3, 2), torch.ones(1, 3))
+    assert float(exact) == pytest.approx(math.log(LIKELIHOOD_ERROR_FLOOR))
 
 
 def test_the_inner_loop_fits_an_episode_better_than_the_prior(trained) -> None:

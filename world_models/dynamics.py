@@ -6,7 +6,10 @@ g_ij = sigmoid(edge logit) is above 0.5. In training each edge is drawn open wit
 g_ij at every update (``sample_edges``, straight-through, as in DCDI), under an L1 penalty on the
 gates: the weights behind a gate cannot make up for an edge drawn closed, so a gate stays open
 only as far as the data needs the edge (the NOTEARS-style sparsity term; a graph over time steps
-may have cycles and self-loops, so there is no acyclicity term). The first layer is a message
+may have cycles and self-loops, so there is no acyclicity term). Fitted by the mean squared
+error, an edge is worth the error it removes averaged over all variables, so one that removes
+most of a well-predicted variable's small error is closed by the penalty;
+``variable_log_likelihood`` values it by the share it removes instead. The first layer is a message
 from every parent to node i, as in ``reasoning.GCNReasoner``, with per-node weights.
 
 c is a per-episode context vector standing for the episode's hidden properties (masses,
@@ -32,6 +35,32 @@ from torch.func import grad
 # Floors of the normalisers' scales, as fractions of a variable's range (see fit_normaliser).
 STATE_SCALE_FLOOR = 1e-2
 DELTA_SCALE_FLOOR = 1e-3
+# Added to each variable's mean squared error (normalised units) before the log in
+# ``variable_log_likelihood``: a variable the model predicts exactly (a target constant within
+# an episode) would otherwise drive the log, and its gradient, to infinity.
+LIKELIHOOD_ERROR_FLOOR = 1e-4
+
+
+def masked_mean_squared(errors: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The mean of ``errors`` ``(..., S)`` over the variables and the ``mask``ed rows."""
+    return (errors.mean(-1) * mask).sum() / mask.sum().clamp(min=1.0)
+
+
+def variable_log_likelihood(errors: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """sum_i 1/2 log(MSE_i + floor) over the variables i of ``errors`` ``(..., S)``, each MSE
+    over the ``mask``ed rows ``(...)``.
+
+    This is the Gaussian negative log-likelihood per transition with every variable's noise
+    variance at its maximum-likelihood value, up to a constant (GOLEM's score for unequal
+    noise variances, Ng et al. 2020). Its gradient weighs variable i's errors by 1 / MSE_i, so
+    an edge is worth what it removes as a *share* of its variable's remaining error: an input
+    that halves a well-predicted variable's small error counts as much as one that halves a
+    poorly predicted one's large error. Under the mean squared error the first gains almost
+    nothing and an L1 penalty closes it.
+    """
+    weights = mask[..., None]
+    per_variable = (errors * weights).flatten(0, -2).sum(0) / weights.sum().clamp(min=1.0)
+    return 0.5 * torch.log(per_variable + LIKELIHOOD_ERROR_FLOOR).sum()
 
 
 class FactoredDynamics(nn.Module):
@@ -187,6 +216,20 @@ class FactoredDynamics(nn.Module):
         normalised = (states - self.state_mean) / self.state_scale
         return self.value_head(normalised)[..., 0] * self.return_scale
 
+    def transition_errors(
+        self,
+        states: torch.Tensor,
+        actions: torch.Tensor,
+        next_states: torch.Tensor,
+        context: torch.Tensor,
+        edges: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Squared errors of the normalised deltas, per step and variable: states
+        ``(E, T, state_dim)``, context ``(E, context_dim)``: ``(E, T, state_dim)``."""
+        target = (next_states - states - self.delta_mean) / self.delta_scale
+        predicted = self.normalised_delta(states, actions, context[:, None, :], edges)
+        return (predicted - target) ** 2
+
     def transition_loss(
         self,
         states: torch.Tensor,
@@ -198,12 +241,10 @@ class FactoredDynamics(nn.Module):
     ) -> torch.Tensor:
         """Per-episode mean squared error of the normalised deltas over the ``mask``ed steps;
         states ``(E, T, state_dim)``, context ``(E, context_dim)``, mask ``(E, T)``: ``(E,)``."""
-        target = (next_states - states - self.delta_mean) / self.delta_scale
-        predicted = self.normalised_delta(states, actions, context[:, None, :], edges)
-        error = ((predicted - target) ** 2).mean(-1)
+        error = self.transition_errors(states, actions, next_states, context, edges).mean(-1)
         return (error * mask).sum(1) / mask.sum(1).clamp(min=1.0)
 
-    def unrolled_loss(
+    def unrolled_errors(
         self,
         states: torch.Tensor,
         actions: torch.Tensor,
@@ -212,19 +253,20 @@ class FactoredDynamics(nn.Module):
         starts: torch.Tensor,
         length: int,
         edges: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Mean squared error (in ``state_scale`` units) of ``length``-step open-loop rollouts
-        from step ``starts`` ``(E,)`` of each episode (states ``(E, T + 1, S)``, actions
-        ``(E, T, A)``, mask ``(E, T)``), so errors that compound along a plan are trained
-        away, not only one-step ones."""
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Squared errors (in ``state_scale`` units) of ``length``-step open-loop rollouts from
+        step ``starts`` ``(E,)`` of each episode (states ``(E, T + 1, S)``, actions
+        ``(E, T, A)``, mask ``(E, T)``), per rollout step and variable ``(E, length, S)``, and
+        which rollout steps are real ``(E, length)``: errors that compound along a plan are
+        trained away, not only one-step ones."""
         rows = torch.arange(len(states))[:, None]
         steps = (starts[:, None] + torch.arange(length)[None, :]).clamp(max=actions.shape[1] - 1)
         predicted, _, _ = self.rollout(
             states[rows[:, 0], starts], actions[rows, steps], context, edges=edges
         )
-        error = (((predicted[:, 1:] - states[rows, steps + 1]) / self.state_scale) ** 2).mean(-1)
+        error = ((predicted[:, 1:] - states[rows, steps + 1]) / self.state_scale) ** 2
         valid = mask[rows, steps] * (starts[:, None] + torch.arange(length) < actions.shape[1])
-        return (error * valid).sum() / valid.sum().clamp(min=1.0)
+        return error, valid
 
     def adapt_context(
         self,
