@@ -516,6 +516,11 @@ def main(argv: list[str] | None = None) -> None:
             "eval_episodes": args.eval_episodes,
             "target_success": TARGET_SUCCESS,
             "csml_config": dict(csml_config),
+            # Every setting, so the rows stay readable after a default changes.
+            "csml_settings": next(
+                (cell.settings()["csml_config"] for cell in cells if cell.agent.startswith("csml")),
+                None,
+            ),
             "runs": per_seed_runs(results),
             "aggregate": rows,
         },

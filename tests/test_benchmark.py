@@ -182,6 +182,7 @@ def test_tiny_benchmark_writes_every_output_and_resumes(tiny_sweep):
     assert len(report["runs"]) == 3 * 2 * 4
     assert all(len(run["curve"]) == 2 for run in report["runs"])
     assert {row["agent"] for row in report["aggregate"]} == {"csml", "ppo", "random"}
+    assert report["csml_settings"]["sparsity"] == CSMLAgentConfig().sparsity
     assert "| csml | 2 |" in (out / "summary.md").read_text()
     assert (out / "success_curves.png").stat().st_size > 0
 
