@@ -215,53 +215,25 @@ def test_sample_edges_opens_each_edge_as_often_as_its_gate_says() -> None:
     assert (model.edge_logits.grad > 0).all()
 
 
-def test_training_on_drawn_edges_keeps_only_the_inputs_the_data_needs() -> None:
-    """Three states and one action: x0 changes with x1, x1 with the action, x2 by noise alone.
-    Trained on edges drawn per update under the L1 penalty, the learned graph is exactly the
-    inputs each change needs (none reads its own state). Gates used as weights instead of
-    draws shrink while the weights behind them grow, needed ones too, and the graph ends
-    empty (``benchmarks/edge_gates.py``)."""
-    torch.manual_seed(0)
-    episodes, steps = 64, 20
-    states = torch.randn(episodes, steps, 3)
-    actions = torch.rand(episodes, steps, 1) * 2 - 1
-    change = torch.stack(
-        [0.5 * states[..., 1], 0.8 * actions[..., 0], torch.zeros(episodes, steps)], -1
-    )
-    next_states = states + change + 0.05 * torch.randn(episodes, steps, 3)
-    model = FactoredDynamics(3, 1, context_dim=1, hidden=16)
-    model.fit_normaliser(
-        states.reshape(-1, 3), next_states.reshape(-1, 3), torch.ones(2), torch.ones(2)
-    )
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
-    context, mask = torch.zeros(episodes, 1), torch.ones(episodes, steps)
-    for _ in range(800):
-        edges = model.sample_edges()
-        loss = model.transition_loss(states, actions, next_states, context, mask, edges).mean()
-        loss = loss + 1e-2 * model.gates().sum()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    needed = torch.tensor([[0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 0, 0]], dtype=torch.float32)
-    assert torch.equal(model.edge_mask(), needed), model.gates()
-
-
-def _fit_gates(likelihood: bool, penalty: float) -> FactoredDynamics:
-    """x0 changes with x1 and, a little, with the action (3% of its change's variance); x1
-    with the action; x2 by noise alone. Noise is 1% of a unit change."""
+def _fit_gates(
+    x1_weight: float, action_weight: float, noise: float, likelihood: bool, penalty: float
+) -> FactoredDynamics:
+    """Three states and one action: x0 changes by ``x1_weight`` x1 + ``action_weight`` a, x1
+    by 0.8 a, x2 by noise alone; noise ``noise``. 800 updates on edges drawn per update under
+    the gates' L1 ``penalty``, the loss the mean squared error or each variable's likelihood."""
     torch.manual_seed(0)
     episodes, steps = 64, 20
     states = torch.randn(episodes, steps, 3)
     actions = torch.rand(episodes, steps, 1) * 2 - 1
     change = torch.stack(
         [
-            states[..., 1] + 0.3 * actions[..., 0],
+            x1_weight * states[..., 1] + action_weight * actions[..., 0],
             0.8 * actions[..., 0],
             torch.zeros(episodes, steps),
         ],
         -1,
     )
-    next_states = states + change + 0.01 * torch.randn(episodes, steps, 3)
+    next_states = states + change + noise * torch.randn(episodes, steps, 3)
     model = FactoredDynamics(3, 1, context_dim=1, hidden=16)
     model.fit_normaliser(
         states.reshape(-1, 3), next_states.reshape(-1, 3), torch.ones(2), torch.ones(2)
@@ -283,16 +255,29 @@ def _fit_gates(likelihood: bool, penalty: float) -> FactoredDynamics:
     return model
 
 
+def test_training_on_drawn_edges_keeps_only_the_inputs_the_data_needs() -> None:
+    """x0 changes with x1, x1 with the action, x2 by noise alone. Trained on edges drawn per
+    update under the L1 penalty, the learned graph is exactly the inputs each change needs
+    (none reads its own state). Gates used as weights instead of draws shrink while the
+    weights behind them grow, needed ones too, and the graph ends empty
+    (``benchmarks/edge_gates.py``)."""
+    model = _fit_gates(0.5, 0.0, noise=0.05, likelihood=False, penalty=1e-2)
+    needed = torch.tensor([[0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 0, 0]], dtype=torch.float32)
+    assert torch.equal(model.edge_mask(), needed), model.gates()
+
+
 def test_the_per_variable_likelihood_keeps_an_edge_that_removes_a_small_error() -> None:
     """The action explains 3% of x0's change, nearly all of what x1 leaves unexplained. Under
     the mean squared error that is worth 0.01 per update, and an L1 penalty of 0.1 closes the
     edge (as the penalty closed Tilt's brake -> sled_x); under the per-variable likelihood it
     is worth 1/2 log(0.03 / noise), and the graph is exactly the needed one."""
     needed = torch.tensor([[0, 1, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0]], dtype=torch.float32)
-    assert torch.equal(_fit_gates(likelihood=True, penalty=0.1).edge_mask(), needed)
+    fitted = _fit_gates(1.0, 0.3, noise=0.01, likelihood=True, penalty=0.1)
+    assert torch.equal(fitted.edge_mask(), needed)
     without_small_edge = needed.clone()
     without_small_edge[0, 3] = 0
-    assert torch.equal(_fit_gates(likelihood=False, penalty=0.1).edge_mask(), without_small_edge)
+    closed = _fit_gates(1.0, 0.3, noise=0.01, likelihood=False, penalty=0.1)
+    assert torch.equal(closed.edge_mask(), without_small_edge)
 
 
 def test_variable_log_likelihood_is_half_the_log_of_each_variables_masked_error() -> None:
