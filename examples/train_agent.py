@@ -83,7 +83,7 @@ def main() -> None:
     if args.resume and args.overwrite:
         parser.error("--resume and --overwrite exclude each other")
     # The models are small: a second thread gains nothing, and two runs side by side, each
-    # with a thread per core, slowed each other from about 200 to 3-5 env steps per second.
+    # with a thread per core, slowed each other from about 200 to 2-7 env steps per second.
     torch.set_num_threads(1)
 
     run = args.logdir / f"{args.agent}-{args.env}-seed{args.seed}"
