@@ -22,11 +22,16 @@ Read top to bottom, one episode of ``learn``:
    (``FactoredDynamics.sample_edges``), so a gate stays open only where the data needs the
    edge; acting and planning use the graph itself, the edges whose gate is above 0.5.
 3. **Counterfactual credit** after a failed episode (``counterfactual_credit``): abduct the
-   episode's residuals, then for every ``credit_stride``-th step t and every alternative action
-   on a grid, replay the rest of the failed episode in the model with only a_t changed; t* is the
-   step whose best alternative the model gives the highest probability of success. The
-   corrected plan (the failed actions with a_t* replaced) is kept as a proposal: when a later
-   episode starts near this one's initial state, the planner's first population includes it.
+   episode's residuals, then for every model step t and every alternative action on a grid
+   (``credit_grid`` points per action), replay the rest of the failed episode in the model with
+   only a_t changed; t* is the step whose best alternative the model gives the highest
+   probability of success. The corrected plan (the failed actions with a_t* replaced) is kept
+   as a proposal when that probability is above ``credit_threshold``: when a later episode
+   starts near this one's initial state, the planner's first population includes it. With
+   ``credit_weight`` w > 0 the credit also steers training: the model's losses weigh the
+   blamed window of the failed episode and every window after it 1 + w, so the model learns
+   most where its own counterfactual says the outcome was decided (off by default;
+   docs/benchmarks.md has what it measured).
 
 ``predict(obs, state, episode_start, deterministic)`` has SB3's recurrent signature: ``state``
 carries the episode so far (pass back what the last call returned; ``None`` starts an episode).
@@ -105,6 +110,8 @@ class CSMLAgentConfig:
     exploration_noise: float = 0.1
     counterfactual_credit: bool = True
     credit_grid: int = 5
+    credit_threshold: float = 0.5
+    credit_weight: float = 0.0
     proposal_radius: float = 1.0
     seed: int = 0
 
@@ -181,6 +188,8 @@ class CSMLAgent:
         )
         self.episodes: list[dict[str, np.ndarray]] = []
         self.proposals: list[tuple[np.ndarray, np.ndarray]] = []
+        # Per stored episode, the env step its credit blamed (-1: none), for credit_weight.
+        self.blamed_steps: list[int] = []
         self.num_timesteps = 0
         self.history: list[dict[str, float]] = []
 
@@ -388,6 +397,7 @@ class CSMLAgent:
             "successes": np.array(successes, dtype=np.float32),
         }
         self.episodes.append(episode)
+        self.blamed_steps.append(-1)
         self.num_timesteps += len(actions)
         loss = self.train_model(math.ceil(config.updates_per_step * len(actions)))
         success = bool(successes and successes[-1])
@@ -397,7 +407,8 @@ class CSMLAgent:
             and len(self.episodes) > config.random_episodes
         ):
             credit = self.credit(episode)
-            if credit.probability > 0.5:
+            self.blamed_steps[-1] = credit.step
+            if credit.probability > config.credit_threshold:
                 _, plan = self.model_steps(episode["states"], episode["actions"], 0)
                 plan[credit.step // self.config.model_step] = credit.action
                 self.proposals.append((episode["states"][0], plan))
@@ -411,7 +422,8 @@ class CSMLAgent:
 
     def _batch(self, indices: np.ndarray, offsets: np.ndarray) -> dict[str, torch.Tensor]:
         """Episodes ``indices`` in model steps from env steps ``offsets``, padded to the
-        longest, with a mask of real model steps."""
+        longest, with a mask of real model steps and their training weights (the mask, plus
+        ``credit_weight`` from the window holding an episode's blamed step to its end)."""
         k = self.config.model_step
         chosen = []
         for index, offset in zip(indices, offsets):
@@ -424,6 +436,8 @@ class CSMLAgent:
                 [episode["successes"][offset:], np.repeat(episode["successes"][-1:], k)]
             )
             windows = len(actions)
+            blamed = self.blamed_steps[index]
+            window_ends = offset + k * np.arange(1, windows + 1)
             chosen.append(
                 (
                     states,
@@ -431,6 +445,7 @@ class CSMLAgent:
                     rewards[: windows * k].reshape(windows, k).sum(1),
                     successes[k - 1 : windows * k : k],
                     to_go[: windows * k : k],
+                    1.0 + self.config.credit_weight * ((blamed >= 0) & (window_ends > blamed)),
                 )
             )
         length = max(len(entry[1]) for entry in chosen)
@@ -440,15 +455,17 @@ class CSMLAgent:
             "rewards": np.zeros((len(chosen), length), np.float32),
             "successes": np.zeros((len(chosen), length), np.float32),
             "mask": np.zeros((len(chosen), length), np.float32),
+            "weights": np.zeros((len(chosen), length), np.float32),
             "returns": np.zeros((len(chosen), length), np.float32),
         }
-        for row, (states, actions, rewards, successes, returns) in enumerate(chosen):
+        for row, (states, actions, rewards, successes, returns, weights) in enumerate(chosen):
             steps = len(actions)
             batch["trajectories"][row, : steps + 1] = states
             batch["actions"][row, :steps] = actions
             batch["rewards"][row, :steps] = rewards
             batch["successes"][row, :steps] = successes
             batch["mask"][row, :steps] = 1.0
+            batch["weights"][row, :steps] = weights
             batch["returns"][row, :steps] = returns
         tensors = {name: torch.as_tensor(values) for name, values in batch.items()}
         tensors["states"] = tensors["trajectories"][:, :-1]
@@ -473,7 +490,7 @@ class CSMLAgent:
         for _ in range(updates):
             indices = self.rng.integers(count, size=config.batch_episodes)
             batch = self._batch(indices, self.rng.integers(config.model_step, size=len(indices)))
-            mask = batch["mask"]
+            mask, weights = batch["mask"], batch["weights"]
             steps = torch.arange(mask.shape[1])
             seen = torch.as_tensor(self.rng.integers(0, config.adapt_transitions + 1, len(indices)))
             support = mask * (steps[None, :] < seen[:, None])
@@ -494,17 +511,17 @@ class CSMLAgent:
                 errors = model.transition_errors(
                     batch["states"], batch["actions"], batch["next_states"], context, edges
                 )
-                dynamics = variable_log_likelihood(errors, mask)
+                dynamics = variable_log_likelihood(errors, weights)
             else:
                 dynamics = model.transition_loss(
-                    batch["states"], batch["actions"], batch["next_states"], context, mask, edges
+                    batch["states"], batch["actions"], batch["next_states"], context, weights, edges
                 ).mean()
             starts = (torch.rand(len(indices)) * mask.sum(1)).long()
             unrolled, valid = model.unrolled_errors(
                 batch["trajectories"],
                 batch["actions"],
                 context,
-                mask,
+                weights,
                 starts,
                 config.unroll,
                 edges,
@@ -519,7 +536,7 @@ class CSMLAgent:
             value_loss = (
                 (model.value(batch["states"]) - batch["returns"]) / model.return_scale
             ) ** 2
-            heads = ((reward_loss + success_loss + value_loss) * mask).sum() / mask.sum()
+            heads = ((reward_loss + success_loss + value_loss) * weights).sum() / weights.sum()
             loss = dynamics + heads + config.sparsity * model.gates().sum()
             self.optimizer.zero_grad()
             loss.backward()
@@ -662,6 +679,7 @@ class CSMLAgent:
         return {
             "optimizer": self.optimizer.state_dict(),
             "episode_lengths": torch.tensor([len(e["actions"]) for e in self.episodes]),
+            "blamed_steps": torch.tensor(self.blamed_steps, dtype=torch.long),
             "episodes": episodes,
             "history": json.dumps(self.history),
             "numpy_rng": json.dumps(self.rng.bit_generator.state),
@@ -697,6 +715,9 @@ class CSMLAgent:
             )
             start["states"] += length + 1
             start["other"] += length
+        # Training checkpoints written before credit_weight lack the blamed steps.
+        blamed = training.get("blamed_steps")
+        self.blamed_steps = blamed.tolist() if blamed is not None else [-1] * len(lengths)
         if "proposal_starts" in training:
             self._restore_proposals(training)
         self.history = json.loads(training["history"])

@@ -1,5 +1,6 @@
 """agents: the CSML world-model agent, the SB3 baseline factory, evaluation; train_agent.py."""
 
+import dataclasses
 import json
 import math
 import subprocess
@@ -185,6 +186,35 @@ def test_credit_returns_a_step_of_the_episode_and_an_action_in_bounds(trained) -
     assert 0.0 <= credit.factual_probability <= credit.probability <= 1.0
     with pytest.raises(ValueError, match="states \\(T \\+ 1, 9\\)"):
         agent.credit({"states": episode["states"][:2], "actions": episode["actions"]})
+
+
+def test_credit_weight_weighs_the_blamed_window_and_what_follows(trained, tmp_path) -> None:
+    """A failed planned episode records the env step its credit blamed; with credit_weight w
+    the model's training weighs the window holding that step and every later one 1 + w, and a
+    training checkpoint carries the blamed steps."""
+    agent, env = trained
+    planned = agent.config.random_episodes
+    failed = [
+        i for i in range(planned, len(agent.episodes)) if not agent.episodes[i]["successes"][-1]
+    ]
+    assert failed and all(agent.blamed_steps[i] >= 0 for i in failed)
+    assert agent.blamed_steps[:planned] == [-1] * planned
+    index, blamed = failed[0], agent.blamed_steps
+    try:
+        agent.config = dataclasses.replace(agent.config, credit_weight=2.0)
+        agent.blamed_steps = [*blamed[:index], 12, *blamed[index + 1 :]]
+        windows = -(-len(agent.episodes[index]["actions"]) // 5)
+        for offset, first_heavy in ((0, 2), (3, 1)):
+            batch = agent._batch(np.array([index]), np.array([offset]))
+            weights = batch["weights"][0][batch["mask"][0].bool()].numpy()
+            assert weights[:first_heavy].tolist() == [1.0] * first_heavy
+            assert set(weights[first_heavy:].tolist()) == {3.0}
+        assert len(agent._batch(np.array([index]), np.array([0]))["weights"][0]) == windows
+        agent.save(tmp_path / "training.pt", training_state=True)
+        assert CSMLAgent.load(tmp_path / "training.pt", env).blamed_steps == agent.blamed_steps
+    finally:
+        agent.config = dataclasses.replace(agent.config, credit_weight=0.0)
+        agent.blamed_steps = blamed
 
 
 def test_rollout_is_the_iterated_step() -> None:
